@@ -1,0 +1,425 @@
+/* conf.c - see conf.h. */
+#include "conf.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const strat_names[STRAT_COUNT] = {
+	[STRAT_RESTART] = "restart",
+	[STRAT_PORT] = "port",
+	[STRAT_CONFIG] = "config",
+};
+
+const char *
+strat_name(enum strat_id id)
+{
+	return (unsigned)id < STRAT_COUNT ? strat_names[id] : "?";
+}
+
+void
+strat_list_format(const struct strat_list *l, char *buf, size_t n)
+{
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n; i++)
+		str_append(buf, n, "%s%s", i ? ", " : "",
+		    strat_name(l->id[i]));
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof *c);
+	str_copy(c->state_dir, sizeof c->state_dir, "/var/lib/ansai");
+	c->stabilize_sec = 5;
+	c->journal_lines = 50;
+	c->keep_reports = 200;
+	c->strategies.n = 3;
+	c->strategies.id[0] = STRAT_RESTART;
+	c->strategies.id[1] = STRAT_PORT;
+	c->strategies.id[2] = STRAT_CONFIG;
+}
+
+/* ---- value parsers: each fills dst or says why not in why[n] ---- */
+
+typedef int (*val_fn)(const char *v, void *dst, unsigned min,
+    unsigned max, char *why, size_t n);
+
+static int
+val_uint(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	uint64_t u;
+
+	if (parse_u64(v, max, &u) < 0 || u < min) {
+		str_fmt(why, n, "'%s' is not a whole number from %u to %u",
+		    v, min, max);
+		return -1;
+	}
+	*(unsigned *)dst = (unsigned)u;
+	return 0;
+}
+
+static int
+val_int(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	unsigned u;
+
+	if (val_uint(v, &u, min, max, why, n) < 0)
+		return -1;
+	*(int *)dst = (int)u;
+	return 0;
+}
+
+static int
+val_bool(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	(void)min;
+	(void)max;
+	for (i = 0; i < ARRAY_LEN(yes); i++) {
+		if (strcmp(v, yes[i]) == 0) {
+			*(int *)dst = 1;
+			return 0;
+		}
+		if (strcmp(v, no[i]) == 0) {
+			*(int *)dst = 0;
+			return 0;
+		}
+	}
+	str_fmt(why, n, "'%s' is not yes or no", v);
+	return -1;
+}
+
+static int
+val_dir(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	const char *p;
+
+	(void)min;
+	(void)max;
+	if (v[0] != '/') {
+		str_fmt(why, n, "'%s' is not an absolute path", v);
+		return -1;
+	}
+	for (p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			str_copy(why, n, "control characters in a path");
+			return -1;
+		}
+	}
+	if (str_copy(dst, CONF_PATH_MAX, v) < 0) {
+		str_fmt(why, n, "path longer than %d bytes",
+		    CONF_PATH_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* "restart, port, config": commas and/or blanks between known names,
+ * each at most once. */
+static int
+val_strats(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	struct strat_list l = { 0, { 0 } };
+	char word[32];
+
+	(void)min;
+	(void)max;
+	while (*v) {
+		size_t len = strcspn(v, ", \t");
+		unsigned i, k;
+
+		if (len == 0) {
+			v++;
+			continue;
+		}
+		if (len >= sizeof word) {
+			str_fmt(why, n, "unknown strategy '%.*s'", (int)len, v);
+			return -1;
+		}
+		memcpy(word, v, len);
+		word[len] = '\0';
+		v += len;
+		for (k = 0; k < STRAT_COUNT; k++)
+			if (strcmp(word, strat_names[k]) == 0)
+				break;
+		if (k == STRAT_COUNT) {
+			str_fmt(why, n, "unknown strategy '%s' (known: "
+			    "restart, port, config)", word);
+			return -1;
+		}
+		for (i = 0; i < l.n; i++) {
+			if (l.id[i] == (enum strat_id)k) {
+				str_fmt(why, n, "strategy '%s' listed twice",
+				    word);
+				return -1;
+			}
+		}
+		l.id[l.n++] = (enum strat_id)k;
+	}
+	if (l.n == 0) {
+		str_copy(why, n, "no strategy listed");
+		return -1;
+	}
+	*(struct strat_list *)dst = l;
+	return 0;
+}
+
+enum sec_kind { SEC_NONE, SEC_HEAL, SEC_UNIT };
+
+static const struct keydef {
+	enum sec_kind sec;
+	const char *key;
+	val_fn fn;
+	size_t off;
+	unsigned min, max;
+} keys[] = {
+	{ SEC_HEAL, "state_dir", val_dir,
+	    offsetof(struct conf, state_dir), 0, 0 },
+	{ SEC_HEAL, "stabilize_sec", val_uint,
+	    offsetof(struct conf, stabilize_sec), 0, 3600 },
+	{ SEC_HEAL, "journal_lines", val_uint,
+	    offsetof(struct conf, journal_lines), 0, 1000 },
+	{ SEC_HEAL, "keep_reports", val_uint,
+	    offsetof(struct conf, keep_reports), 1, 100000 },
+	{ SEC_HEAL, "strategies", val_strats,
+	    offsetof(struct conf, strategies), 0, 0 },
+	{ SEC_UNIT, "port", val_uint,
+	    offsetof(struct conf_unit, port), 1, 65535 },
+	{ SEC_UNIT, "strategies", val_strats,
+	    offsetof(struct conf_unit, strategies), 0, 0 },
+	{ SEC_UNIT, "stabilize_sec", val_int,
+	    offsetof(struct conf_unit, stabilize_sec), 0, 3600 },
+	{ SEC_UNIT, "critical", val_bool,
+	    offsetof(struct conf_unit, critical), 0, 0 },
+};
+
+struct parser {
+	struct conf *c;
+	struct conf_errors *errs;
+	const char *path;
+	unsigned line;
+	enum sec_kind sec;
+	struct conf_unit *unit;	/* current [unit] section */
+	int bad_section;	/* inside a section already reported */
+};
+
+static void
+perr(struct parser *p, const char *fmt, ...)
+{
+	char what[CONF_ERR_LEN - 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (p->errs->n >= CONF_ERRS_MAX) {
+		p->errs->more++;
+		return;
+	}
+	if (p->line > 0)
+		str_fmt(p->errs->msg[p->errs->n], CONF_ERR_LEN, "%s:%u: %s",
+		    p->path, p->line, what);
+	else
+		str_fmt(p->errs->msg[p->errs->n], CONF_ERR_LEN, "%s: %s",
+		    p->path, what);
+	p->errs->n++;
+}
+
+static void
+section(struct parser *p, char *s)
+{
+	size_t len = strlen(s);
+	char name[UNIT_NAME_MAX];
+	enum unit_name_err e;
+	unsigned i;
+
+	p->sec = SEC_NONE;
+	p->unit = NULL;
+	p->bad_section = 1;
+	if (len < 2 || s[len - 1] != ']') {
+		perr(p, "section header '%s' lacks its closing ']'", s);
+		return;
+	}
+	s[len - 1] = '\0';
+	s = str_trim(s + 1);
+	if (strcmp(s, "heal") == 0) {
+		p->sec = SEC_HEAL;
+		p->bad_section = 0;
+		return;
+	}
+	if (strncmp(s, "unit", 4) != 0 || (s[4] != ' ' && s[4] != '\t')) {
+		perr(p, "unknown section [%s] (known: [heal], [unit NAME])",
+		    s);
+		return;
+	}
+	s = str_trim(s + 4);
+	e = unit_name_service(s, name);
+	if (e != UNIT_OK) {
+		perr(p, "[unit %s]: invalid unit name: %s", s,
+		    unit_name_strerror(e));
+		return;
+	}
+	for (i = 0; i < p->c->nunits; i++) {
+		if (strcmp(p->c->units[i].name, name) == 0) {
+			perr(p, "[unit %s] already defined at line %u", name,
+			    p->c->units[i].line);
+			return;
+		}
+	}
+	if (p->c->nunits == CONF_UNITS_MAX) {
+		perr(p, "more than %d [unit] sections", CONF_UNITS_MAX);
+		return;
+	}
+	p->unit = &p->c->units[p->c->nunits++];
+	memset(p->unit, 0, sizeof *p->unit);
+	str_copy(p->unit->name, sizeof p->unit->name, name);
+	p->unit->line = p->line;
+	p->unit->stabilize_sec = -1;
+	p->sec = SEC_UNIT;
+	p->bad_section = 0;
+}
+
+static void
+assignment(struct parser *p, char *s)
+{
+	char *eq = strchr(s, '='), *key, *val, why[256];
+	unsigned *seen;
+	char *base;
+	size_t i;
+
+	if (eq == NULL) {
+		perr(p, "expected 'key = value' or '[section]'");
+		return;
+	}
+	*eq = '\0';
+	key = str_trim(s);
+	val = str_trim(eq + 1);
+	if (p->sec == SEC_NONE) {
+		/* In a rejected section its header's error says it. */
+		if (!p->bad_section)
+			perr(p, "'%s' outside any section", key);
+		return;
+	}
+	for (i = 0; i < ARRAY_LEN(keys); i++)
+		if (keys[i].sec == p->sec && strcmp(keys[i].key, key) == 0)
+			break;
+	if (i == ARRAY_LEN(keys)) {
+		perr(p, "unknown key '%s' in [%s]", key,
+		    p->sec == SEC_HEAL ? "heal" : "unit");
+		return;
+	}
+	seen = p->sec == SEC_HEAL ? &p->c->seen : &p->unit->seen;
+	if (*seen & (1u << i)) {
+		perr(p, "duplicate key '%s'", key);
+		return;
+	}
+	*seen |= 1u << i;
+	if (*val == '\0') {
+		perr(p, "'%s' has no value", key);
+		return;
+	}
+	base = p->sec == SEC_HEAL ? (char *)p->c : (char *)p->unit;
+	if (keys[i].fn(val, base + keys[i].off, keys[i].min, keys[i].max,
+	    why, sizeof why) < 0)
+		perr(p, "%s: %s", key, why);
+}
+
+static void
+parse_line(struct parser *p, char *line)
+{
+	char *s = str_trim(line);
+
+	if (*s == '\0' || *s == '#' || *s == ';')
+		return;
+	if (*s == '[')
+		section(p, s);
+	else
+		assignment(p, s);
+}
+
+int
+conf_load(struct conf *c, const char *path, int must_exist,
+    struct conf_errors *errs)
+{
+	struct parser p = { c, errs, path, 0, SEC_NONE, NULL, 0 };
+	char line[CONF_LINE_MAX + 2];
+	int skipping = 0;
+	struct stat st;
+	FILE *f;
+
+	conf_defaults(c);
+	memset(errs, 0, sizeof *errs);
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		perr(&p, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		perr(&p, "not a regular file");
+		fclose(f);
+		return -1;
+	}
+	str_copy(c->path, sizeof c->path, path);
+	while (fgets(line, sizeof line, f) != NULL) {
+		size_t len = strlen(line);
+		int whole = len > 0 && line[len - 1] == '\n';
+
+		if (!skipping)
+			p.line++;
+		if (skipping) {
+			skipping = !whole;
+			continue;
+		}
+		if (!whole && !feof(f)) {
+			perr(&p, "line longer than %d bytes", CONF_LINE_MAX);
+			skipping = 1;
+			continue;
+		}
+		parse_line(&p, line);
+	}
+	if (ferror(f)) {
+		p.line = 0;
+		perr(&p, "read error: %s", strerror(errno));
+	}
+	fclose(f);
+	if (errs->n > 0) {
+		conf_defaults(c);
+		str_copy(c->path, sizeof c->path, path);
+		return -1;
+	}
+	return 0;
+}
+
+void
+conf_policy(const struct conf *c, const char *unit, struct unit_policy *p)
+{
+	const struct conf_unit *u = NULL;
+	unsigned i;
+
+	for (i = 0; i < c->nunits; i++)
+		if (strcmp(c->units[i].name, unit) == 0)
+			u = &c->units[i];
+	p->port = u ? u->port : 0;
+	p->stabilize_sec = u && u->stabilize_sec >= 0 ?
+	    (unsigned)u->stabilize_sec : c->stabilize_sec;
+	p->strategies = u && u->strategies.n > 0 ? u->strategies :
+	    c->strategies;
+	p->critical = u ? u->critical : 0;
+}

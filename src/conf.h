@@ -1,0 +1,89 @@
+/*
+ * conf.h - ansai.conf: INI in systemd's style.
+ *
+ *   [heal]            defaults for every unit
+ *   [unit NAME]       settings for one unit ("my-app" = my-app.service)
+ *
+ * "#" or ";" starts a comment line; "key = value" with blanks around
+ * the "=" ignored.  Unknown sections or keys, bad values, duplicate keys
+ * and duplicate sections are errors reported as "FILE:LINE: what".
+ * Keys are described once, in the table in conf.c, which is also what
+ * the README's reference is checked against.
+ */
+#ifndef ANSAI_CONF_H
+#define ANSAI_CONF_H
+
+#include <stddef.h>
+
+#include "unitname.h"
+
+#define CONF_DEFAULT_PATH	"/etc/ansai/ansai.conf"
+#define CONF_UNITS_MAX		64	/* [unit] sections in one file */
+#define CONF_LINE_MAX		1024	/* longer lines are an error */
+#define CONF_ERRS_MAX		20	/* errors kept; the rest counted */
+#define CONF_ERR_LEN		512
+#define CONF_PATH_MAX		256
+
+enum strat_id { STRAT_RESTART, STRAT_PORT, STRAT_CONFIG, STRAT_COUNT };
+#define STRATS_MAX 8
+
+struct strat_list {
+	unsigned n;
+	enum strat_id id[STRATS_MAX];
+};
+
+struct conf_unit {
+	char name[UNIT_NAME_MAX];
+	unsigned line;
+	unsigned port;			/* 0: none */
+	int stabilize_sec;		/* -1: from [heal] */
+	struct strat_list strategies;	/* n == 0: from [heal] */
+	int critical;			/* 0 or 1 */
+	unsigned seen;			/* bit per key, for duplicates */
+};
+
+struct conf {
+	char path[CONF_PATH_MAX];	/* "" when built-in defaults */
+	char state_dir[CONF_PATH_MAX];
+	unsigned stabilize_sec;
+	unsigned journal_lines;
+	unsigned keep_reports;
+	struct strat_list strategies;
+	unsigned seen;
+	unsigned nunits;
+	struct conf_unit units[CONF_UNITS_MAX];
+};
+
+struct conf_errors {
+	unsigned n;		/* kept in msg[] */
+	unsigned more;		/* further errors not kept */
+	char msg[CONF_ERRS_MAX][CONF_ERR_LEN];
+};
+
+/* What one unit gets once [unit] and [heal] are merged. */
+struct unit_policy {
+	unsigned port;
+	unsigned stabilize_sec;
+	struct strat_list strategies;
+	int critical;
+};
+
+void conf_defaults(struct conf *c);
+
+/* Load path over the defaults.  A missing file is an error only when
+ * must_exist (the user named it).  Returns 0 when the file was clean;
+ * -1 when errs holds at least one error, in which case c holds the
+ * defaults only: a half-read configuration is never used. */
+int conf_load(struct conf *c, const char *path, int must_exist,
+    struct conf_errors *errs);
+
+/* Settings for unit (a full service name). */
+void conf_policy(const struct conf *c, const char *unit,
+    struct unit_policy *p);
+
+const char *strat_name(enum strat_id id);
+
+/* "restart, port, config" into buf[n]. */
+void strat_list_format(const struct strat_list *l, char *buf, size_t n);
+
+#endif

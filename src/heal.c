@@ -1,0 +1,401 @@
+/* heal.c - see heal.h. */
+#include "heal.h"
+#include "journal.h"
+#include "log.h"
+#include "tcp.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Polling: fast until the service serves, so downtime is measured
+ * closely; slower while it only has to stay up. */
+#define POLL_FAST_MS	20
+#define POLL_SLOW_MS	100
+#define PROBE_MS	200
+
+struct strategy {
+	enum strat_id id;
+	/* 1 when it applies; else 0 and why[n] says why not. */
+	int (*applies)(const struct heal *h, char *why, size_t n);
+	/* SS_OK when the unit is verified up; detail says what happened. */
+	enum strat_status (*run)(struct heal *h, char *detail, size_t n);
+};
+
+static int restart_applies(const struct heal *, char *, size_t);
+static enum strat_status restart_run(struct heal *, char *, size_t);
+static int later_applies(const struct heal *, char *, size_t);
+
+static const struct strategy strategies[STRAT_COUNT] = {
+	[STRAT_RESTART] = { STRAT_RESTART, restart_applies, restart_run },
+	[STRAT_PORT] = { STRAT_PORT, later_applies, NULL },
+	[STRAT_CONFIG] = { STRAT_CONFIG, later_applies, NULL },
+};
+
+const char *
+heal_result_word(enum heal_result r)
+{
+	switch (r) {
+	case HEAL_HEALED:
+		return "healed";
+	case HEAL_NOT_HEALED:
+		return "not-healed";
+	case HEAL_NOTHING:
+		return "nothing-to-do";
+	case HEAL_DRY_RUN:
+		return "dry-run";
+	case HEAL_NO_UNIT:
+		return "no-such-unit";
+	case HEAL_ERROR:
+		return "error";
+	}
+	return "?";
+}
+
+const char *
+strat_status_word(enum strat_status s)
+{
+	switch (s) {
+	case SS_OK:
+		return "ok";
+	case SS_FAILED:
+		return "failed";
+	case SS_SKIPPED:
+		return "skipped";
+	default:
+		return "not-run";
+	}
+}
+
+void
+heal_init(struct heal *h, const struct conf *conf,
+    const struct conf_errors *conf_errs, const char *unit, int dry_run)
+{
+	memset(h, 0, sizeof *h);
+	h->conf = conf;
+	h->conf_errs = conf_errs;
+	str_copy(h->unit, sizeof h->unit, unit);
+	conf_policy(conf, unit, &h->pol);
+	h->dry_run = dry_run;
+	h->started = (int64_t)time(NULL);
+	h->started_usec = mono_usec();
+	svc_show_init(&h->before);
+	svc_show_init(&h->after);
+}
+
+long
+heal_downtime_ms(const struct heal *h)
+{
+	if (h->failed_usec == 0 || h->serving_usec < h->failed_usec)
+		return -1;
+	return (long)((h->serving_usec - h->failed_usec) / 1000);
+}
+
+/* Evidence is gathered once, after the first action was issued (or at
+ * the end when none was), so it never delays recovery. */
+static void
+gather(struct heal *h)
+{
+	if (h->have_evidence)
+		return;
+	h->have_evidence = 1;
+	if (journal_fetch(h->unit, h->cause.invocation, h->conf->journal_lines,
+	    h->journal, sizeof h->journal, h->journal_why,
+	    sizeof h->journal_why) < 0)
+		logx(LOG_WARNING, "%s: journal lines unavailable: %s",
+		    h->unit, h->journal_why);
+	if (svc_status_text(h->unit, h->status, sizeof h->status) < 0)
+		str_copy(h->status, sizeof h->status,
+		    "(systemctl status printed nothing)\n");
+	sysinfo_read(&h->sys, h->conf->state_dir);
+}
+
+/* ---- verification ---- */
+
+enum up_state { UP_WAIT, UP_OK, UP_FAIL };
+
+struct watch {
+	const char *old_inv;	/* the failed run's id; "" unknown */
+	char inv[40];		/* the new run's id once seen active */
+	uint64_t active_usec;	/* first seen active */
+	int port_ok;
+	uint64_t deadline;	/* to become active and serving */
+};
+
+/* One look at the unit; fills why[n] on UP_FAIL. */
+static enum up_state
+look(struct heal *h, struct watch *w, char *why, size_t n)
+{
+	uint64_t now;
+	struct svc_show s;
+	char err[256];
+
+	if (svc_query(h->unit, &s, err, sizeof err) < 0) {
+		str_fmt(why, n, "cannot read its state: %s", err);
+		return UP_FAIL;
+	}
+	now = mono_usec();
+	/* Until the restart job has run, systemd still shows the old,
+	 * failed run: that is not a new failure. */
+	if (w->old_inv[0] != '\0' &&
+	    strcmp(s.invocation_id, w->old_inv) == 0) {
+		if (now > w->deadline) {
+			str_fmt(why, n, "the restart did not begin within "
+			    "%d s", HEAL_START_WAIT_MS / 1000);
+			return UP_FAIL;
+		}
+		return UP_WAIT;
+	}
+	if (strcmp(s.active_state, "active") == 0 &&
+	    strcmp(s.sub_state, "auto-restart") != 0) {
+		if (w->active_usec == 0) {
+			w->active_usec = now;
+			str_copy(w->inv, sizeof w->inv, s.invocation_id);
+		} else if (strcmp(w->inv, s.invocation_id) != 0) {
+			str_copy(why, n, "it fell over and was restarted by "
+			    "systemd while being watched");
+			return UP_FAIL;
+		}
+		if (h->pol.port && !w->port_ok) {
+			w->port_ok = tcp_probe_local(h->pol.port, PROBE_MS);
+			now = mono_usec();
+		}
+		if (h->serving_usec == 0 && (!h->pol.port || w->port_ok))
+			h->serving_usec = now;
+		if (h->serving_usec != 0 && now - w->active_usec >=
+		    (uint64_t)h->pol.stabilize_sec * 1000000u)
+			return UP_OK;
+		if (h->serving_usec == 0 && now > w->deadline) {
+			str_fmt(why, n, "active, but nothing accepts "
+			    "connections on port %u after %d s",
+			    h->pol.port, HEAL_START_WAIT_MS / 1000);
+			return UP_FAIL;
+		}
+		return UP_WAIT;
+	}
+	if (strcmp(s.active_state, "activating") == 0 ||
+	    strcmp(s.active_state, "reloading") == 0) {
+		if (strcmp(s.sub_state, "auto-restart") == 0) {
+			str_fmt(why, n, "it failed again (result %s); "
+			    "systemd is restarting it", s.result[0] ?
+			    s.result : "unknown");
+			return UP_FAIL;
+		}
+		if (now > w->deadline) {
+			str_fmt(why, n, "still %s/%s after %d s",
+			    s.active_state, s.sub_state,
+			    HEAL_START_WAIT_MS / 1000);
+			return UP_FAIL;
+		}
+		return UP_WAIT;
+	}
+	str_fmt(why, n, "it fell over again: %s/%s, result %s",
+	    s.active_state, s.sub_state, s.result[0] ? s.result : "unknown");
+	return UP_FAIL;
+}
+
+static enum strat_status
+verify_up(struct heal *h, const char *old_inv, char *detail, size_t n)
+{
+	struct watch w;
+	enum up_state st;
+
+	memset(&w, 0, sizeof w);
+	w.old_inv = old_inv;
+	w.deadline = mono_usec() + (uint64_t)HEAL_START_WAIT_MS * 1000;
+	h->serving_usec = 0;
+	gather(h);
+	while ((st = look(h, &w, detail, n)) == UP_WAIT)
+		sleep_ms(h->serving_usec ? POLL_SLOW_MS : POLL_FAST_MS);
+	if (st == UP_FAIL) {
+		h->serving_usec = 0;
+		return SS_FAILED;
+	}
+	if (h->pol.port)
+		str_fmt(detail, n, "active, accepting on port %u, stable for "
+		    "%u s", h->pol.port, h->pol.stabilize_sec);
+	else
+		str_fmt(detail, n, "active and stable for %u s",
+		    h->pol.stabilize_sec);
+	return SS_OK;
+}
+
+/* ---- strategies ---- */
+
+static int
+restart_applies(const struct heal *h, char *why, size_t n)
+{
+	(void)h;
+	(void)why;
+	(void)n;
+	return 1;
+}
+
+static enum strat_status
+restart_run(struct heal *h, char *detail, size_t n)
+{
+	int limit = h->cause.kind == CAUSE_START_LIMIT ||
+	    strcmp(h->before.result, "start-limit-hit") == 0;
+	/* Without the failed run's id, a --no-block restart could not be
+	 * told apart from the old failure: wait for the job instead. */
+	int no_block = h->before.invocation_id[0] != '\0';
+	char err[256];
+
+	if (h->dry_run) {
+		str_fmt(detail, n, "dry run: would run %ssystemctl restart %s",
+		    limit ? "systemctl reset-failed, then " : "", h->unit);
+		return SS_SKIPPED;
+	}
+	if (limit) {
+		logx(LOG_INFO, "%s: start limit was hit: reset-failed",
+		    h->unit);
+		if (svc_ctl("reset-failed", h->unit, 0, err, sizeof err) < 0) {
+			str_fmt(detail, n, "systemctl reset-failed: %s", err);
+			return SS_FAILED;
+		}
+	}
+	logx(LOG_INFO, "%s: restarting", h->unit);
+	if (h->restart_usec == 0)
+		h->restart_usec = mono_usec();
+	if (svc_ctl("restart", h->unit, no_block, err, sizeof err) < 0) {
+		str_fmt(detail, n, "systemctl restart: %s", err);
+		gather(h);
+		return SS_FAILED;
+	}
+	return verify_up(h, no_block ? h->before.invocation_id : "", detail,
+	    n);
+}
+
+/* port and config arrive with their own module; until then they say
+ * so rather than pretend. */
+static int
+later_applies(const struct heal *h, char *why, size_t n)
+{
+	(void)h;
+	str_copy(why, n, "not available in this version of ansai");
+	return 0;
+}
+
+/* ---- the flow ---- */
+
+static void
+detect_cause(struct heal *h)
+{
+	const char *inv = getenv("MONITOR_INVOCATION_ID");
+
+	/* MONITOR_* describe the run that triggered us; if systemd has
+	 * started another run since, they are stale. */
+	if (inv != NULL && h->before.invocation_id[0] != '\0' &&
+	    strcmp(inv, h->before.invocation_id) != 0)
+		logx(LOG_NOTICE, "%s: MONITOR_INVOCATION_ID %s is not the "
+		    "current run %s", h->unit, inv, h->before.invocation_id);
+	if (cause_from_monitor(getenv("MONITOR_SERVICE_RESULT"),
+	    getenv("MONITOR_EXIT_CODE"), getenv("MONITOR_EXIT_STATUS"),
+	    inv, &h->cause) < 0)
+		cause_from_show(&h->before, &h->cause);
+	if (h->cause.invocation[0] == '\0')
+		str_copy(h->cause.invocation, sizeof h->cause.invocation,
+		    h->before.invocation_id);
+	h->failed_usec = h->before.exit_usec ? h->before.exit_usec :
+	    h->before.inactive_usec ? h->before.inactive_usec :
+	    h->before.change_usec;
+}
+
+static void
+try_strategies(struct heal *h)
+{
+	unsigned i;
+
+	for (i = 0; i < h->pol.strategies.n; i++) {
+		const struct strategy *st =
+		    &strategies[h->pol.strategies.id[i]];
+		struct strat_outcome *o = &h->strats[h->nstrats++];
+		uint64_t t0 = mono_usec();
+
+		o->id = st->id;
+		if (!st->applies(h, o->detail, sizeof o->detail)) {
+			o->status = SS_SKIPPED;
+			logx(LOG_INFO, "%s: strategy %s skipped: %s", h->unit,
+			    strat_name(o->id), o->detail);
+			continue;
+		}
+		o->status = st->run(h, o->detail, sizeof o->detail);
+		o->ms = (long)((mono_usec() - t0) / 1000);
+		logx(o->status == SS_FAILED ? LOG_WARNING : LOG_INFO,
+		    "%s: strategy %s %s after %ld ms: %s", h->unit,
+		    strat_name(o->id), strat_status_word(o->status), o->ms,
+		    o->detail);
+		if (o->status == SS_OK) {
+			h->result = HEAL_HEALED;
+			return;
+		}
+	}
+	h->result = h->dry_run ? HEAL_DRY_RUN : HEAL_NOT_HEALED;
+}
+
+enum heal_result
+heal_run(struct heal *h)
+{
+	char why[256], desc[256];
+
+	if (svc_query(h->unit, &h->before, why, sizeof why) < 0) {
+		logx(LOG_ERR, "%s: cannot read its state: %s", h->unit, why);
+		str_fmt(h->summary, sizeof h->summary,
+		    "could not read the unit's state: %s", why);
+		return h->result = HEAL_ERROR;
+	}
+	if (strcmp(h->before.load_state, "not-found") == 0) {
+		logx(LOG_ERR, "%s: no such unit; nothing done", h->unit);
+		str_copy(h->summary, sizeof h->summary,
+		    "systemd knows no such unit; nothing was done");
+		return h->result = HEAL_NO_UNIT;
+	}
+	if (svc_is_handled(&h->before)) {
+		str_fmt(h->summary, sizeof h->summary, "the unit is %s/%s: "
+		    "it is up or systemd is bringing it back; nothing done",
+		    h->before.active_state, h->before.sub_state);
+		logx(LOG_INFO, "%s: %s", h->unit, h->summary);
+		h->result = HEAL_NOTHING;
+		detect_cause(h);
+		gather(h);
+		h->after = h->before;
+		return h->result;
+	}
+	detect_cause(h);
+	cause_describe(&h->cause, desc, sizeof desc);
+	logx(LOG_NOTICE, "%s: down (%s/%s): %s", h->unit,
+	    h->before.active_state, h->before.sub_state, desc);
+	if (h->conf_errs != NULL)
+		logx(LOG_WARNING, "%s: configuration %s is broken; healing "
+		    "with built-in defaults", h->unit, h->conf->path);
+
+	try_strategies(h);
+	gather(h);
+	if (svc_query(h->unit, &h->after, why, sizeof why) < 0)
+		logx(LOG_WARNING, "%s: final state unreadable: %s", h->unit,
+		    why);
+
+	if (h->result == HEAL_HEALED) {
+		long d = heal_downtime_ms(h);
+
+		if (d >= 0)
+			str_fmt(h->summary, sizeof h->summary, "serving again "
+			    "%ld.%03ld s after the failure", d / 1000,
+			    d % 1000);
+		else
+			str_copy(h->summary, sizeof h->summary,
+			    "serving again");
+		logx(LOG_NOTICE, "%s: healed: %s", h->unit, h->summary);
+	} else if (h->result == HEAL_DRY_RUN) {
+		str_copy(h->summary, sizeof h->summary,
+		    "dry run: nothing was changed");
+	} else {
+		str_copy(h->summary, sizeof h->summary, "every strategy "
+		    "failed or none applied; a human is needed");
+		logx(h->pol.critical ? LOG_CRIT : LOG_ERR, "%s: NOT healed%s: "
+		    "%s", h->unit, h->pol.critical ? " (critical unit)" : "",
+		    h->summary);
+	}
+	return h->result;
+}

@@ -1,0 +1,91 @@
+/*
+ * heal.h - the main job: confirm a unit is down, recover it with the
+ * configured strategies in order, verify it stays up, and gather the
+ * evidence a human (and the report) needs.
+ *
+ * A strategy is one entry in the table in heal.c: a name, a test of
+ * whether it applies to this failure, and a run function.  Nothing slow
+ * runs before the first restart is issued: evidence is gathered once a
+ * strategy has issued its action, while the service starts.
+ */
+#ifndef ANSAI_HEAL_H
+#define ANSAI_HEAL_H
+
+#include <stdint.h>
+
+#include "cause.h"
+#include "conf.h"
+#include "svc.h"
+#include "sysinfo.h"
+
+#define HEAL_JOURNAL_MAX	24576	/* cleaned journal lines kept */
+#define HEAL_STATUS_MAX		8192	/* systemctl status text kept */
+#define HEAL_START_WAIT_MS	30000	/* restart issued -> active */
+#define HEAL_DETAIL_MAX		512
+
+enum heal_result {
+	HEAL_HEALED,		/* up and stable */
+	HEAL_NOT_HEALED,	/* every strategy failed or none applied */
+	HEAL_NOTHING,		/* it was up, or systemd was restarting it */
+	HEAL_DRY_RUN,		/* decided, changed nothing */
+	HEAL_NO_UNIT,		/* systemd knows no such unit */
+	HEAL_ERROR,		/* could not even ask systemd */
+};
+
+enum strat_status { SS_NOT_RUN, SS_OK, SS_FAILED, SS_SKIPPED };
+
+struct strat_outcome {
+	enum strat_id id;
+	enum strat_status status;
+	long ms;
+	char detail[HEAL_DETAIL_MAX];
+};
+
+struct heal {
+	/* given */
+	const struct conf *conf;
+	const struct conf_errors *conf_errs;	/* non-NULL: broken file */
+	char unit[UNIT_NAME_MAX];
+	struct unit_policy pol;
+	int dry_run;
+
+	/* detection */
+	int64_t started;		/* wall clock, seconds */
+	uint64_t started_usec;		/* monotonic */
+	uint64_t failed_usec;		/* when it went down; 0 unknown */
+	struct svc_show before;
+	struct cause cause;
+
+	/* recovery */
+	struct strat_outcome strats[STRATS_MAX];
+	unsigned nstrats;
+	enum heal_result result;
+	uint64_t restart_usec;		/* first restart issued; 0 none */
+	uint64_t serving_usec;		/* verified serving; 0 never */
+	char summary[HEAL_DETAIL_MAX];
+
+	/* evidence */
+	int have_evidence;
+	struct sysinfo_snap sys;
+	char journal[HEAL_JOURNAL_MAX];
+	char journal_why[256];
+	char status[HEAL_STATUS_MAX];
+	struct svc_show after;
+	char report_path[256];
+};
+
+/* Fill h for one heal of unit; conf_errs non-NULL when the
+ * configuration was broken and defaults are in use. */
+void heal_init(struct heal *h, const struct conf *conf,
+    const struct conf_errors *conf_errs, const char *unit, int dry_run);
+
+/* Run the whole job; returns h->result.  Logs each step. */
+enum heal_result heal_run(struct heal *h);
+
+/* Milliseconds from failure to serving, -1 when unknown. */
+long heal_downtime_ms(const struct heal *h);
+
+const char *heal_result_word(enum heal_result r);
+const char *strat_status_word(enum strat_status s);
+
+#endif

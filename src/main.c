@@ -1,0 +1,518 @@
+/*
+ * ansai - a self-healing companion for systemd services.
+ *
+ * main reads the global options, loads the configuration and hands the
+ * command to its function in the table below.  `heal` is the product:
+ * detect, recover, gather evidence, report, record.
+ */
+#include "conf.h"
+#include "dropin.h"
+#include "exitcode.h"
+#include "heal.h"
+#include "history.h"
+#include "log.h"
+#include "port.h"
+#include "report.h"
+#include "svc.h"
+#include "unitname.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef ANSAI_VERSION
+#define ANSAI_VERSION "0.1.0"
+#endif
+
+struct ctx {
+	const char *conf_path;
+	int conf_named;			/* -c or $ANSAI_CONFIG: must exist */
+	int verbose;
+	struct conf conf;
+	struct conf_errors errs;
+	int conf_broken;
+};
+
+static const char usage_text[] =
+    "usage: ansai [-c FILE] [-v] COMMAND [ARGS]\n"
+    "\n"
+    "  heal [--dry-run] UNIT  heal a failed unit (run by OnFailure=)\n"
+    "  enable UNIT...         wire OnFailure= for each unit\n"
+    "  disable UNIT...        remove that wiring\n"
+    "  status                 units wired, and the last outcome of each\n"
+    "  history [UNIT]         past heals, newest last\n"
+    "  check                  validate the configuration file\n"
+    "  port PORT              who listens on a TCP port\n"
+    "  version                print the version\n"
+    "  help                   print this help\n"
+    "\n"
+    "  -c FILE  configuration (default $ANSAI_CONFIG, then "
+    CONF_DEFAULT_PATH ")\n"
+    "  -v       also print debug messages\n"
+    "\n"
+    "Exit: 0 ok/healed, 1 not healed, 2 nothing to do, 64 usage,\n"
+    "65 bad unit name, 66 no such unit, 71 system error, 73 cannot\n"
+    "write, 78 configuration error.\n";
+
+/* "ansai: MSG 'ARG'" (ARG optional), then the usage text. */
+static int
+usage(const char *msg, const char *arg)
+{
+	if (msg != NULL && arg != NULL)
+		fprintf(stderr, "ansai: %s '%s'\n", msg, arg);
+	else if (msg != NULL)
+		fprintf(stderr, "ansai: %s\n", msg);
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+static void
+print_conf_errors(const struct ctx *c, int prio)
+{
+	unsigned i;
+
+	for (i = 0; i < c->errs.n; i++)
+		logx(prio, "%s", c->errs.msg[i]);
+	if (c->errs.more)
+		logx(prio, "%s: %u more errors", c->conf_path, c->errs.more);
+}
+
+/* Load the configuration; every command but heal refuses a broken one. */
+static int
+load_conf(struct ctx *c, int broken_ok)
+{
+	if (conf_load(&c->conf, c->conf_path, c->conf_named, &c->errs) == 0)
+		return 0;
+	c->conf_broken = 1;
+	if (broken_ok)
+		return 0;
+	print_conf_errors(c, LOG_ERR);
+	return -1;
+}
+
+/* A unit name from the command line, made a full service name. */
+static int
+unit_arg(const char *arg, char out[UNIT_NAME_MAX])
+{
+	enum unit_name_err e = unit_name_service(arg, out);
+
+	if (e != UNIT_OK) {
+		logx(LOG_ERR, "invalid unit name '%s': %s", arg,
+		    unit_name_strerror(e));
+		return -1;
+	}
+	if (unit_name_is_ansai(out)) {
+		logx(LOG_ERR, "%s is one of ansai's own units; it is never "
+		    "healed or wired", out);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- heal ---- */
+
+static void
+record(struct heal *h)
+{
+	struct hist_entry e;
+	char why[256];
+	unsigned i;
+
+	if (state_dir_make(h->conf->state_dir) < 0)
+		log_errno(LOG_ERR, "cannot create %s", h->conf->state_dir);
+	if (report_save(h, why, sizeof why) < 0)
+		logx(LOG_ERR, "%s: report not written: %s", h->unit, why);
+	else
+		logx(LOG_INFO, "%s: report %s", h->unit, h->report_path);
+	memset(&e, 0, sizeof e);
+	e.when = h->started;
+	str_copy(e.unit, sizeof e.unit, h->unit);
+	str_copy(e.result, sizeof e.result, heal_result_word(h->result));
+	cause_tag(&h->cause, e.cause, sizeof e.cause);
+	e.downtime_ms = heal_downtime_ms(h);
+	for (i = 0; i < h->nstrats; i++)
+		str_append(e.strategies, sizeof e.strategies, "%s%s:%s",
+		    i ? "," : "", strat_name(h->strats[i].id),
+		    strat_status_word(h->strats[i].status));
+	if (h->nstrats == 0)
+		str_copy(e.strategies, sizeof e.strategies, "-");
+	str_copy(e.report, sizeof e.report, h->report_path[0] ?
+	    h->report_path : "-");
+	if (history_append(h->conf->state_dir, &e) < 0)
+		log_errno(LOG_ERR, "%s: history not written in %s", h->unit,
+		    h->conf->state_dir);
+	report_prune(h->conf->state_dir, h->conf->keep_reports);
+}
+
+static int
+cmd_heal(struct ctx *c, int argc, char **argv)
+{
+	static struct heal h;	/* ~45 KiB: kept off the stack */
+	char unit[UNIT_NAME_MAX];
+	int dry = 0, i = 1;
+
+	if (i < argc && strcmp(argv[i], "--dry-run") == 0) {
+		dry = 1;
+		i++;
+	}
+	if (argc - i != 1)
+		return usage("heal takes one unit", NULL);
+	if (unit_arg(argv[i], unit) < 0)
+		return EXIT_BAD_UNIT;
+	log_set_unit(unit);
+	load_conf(c, 1);
+	if (c->conf_broken)
+		print_conf_errors(c, LOG_WARNING);
+	heal_init(&h, &c->conf, c->conf_broken ? &c->errs : NULL, unit, dry);
+	heal_run(&h);
+	switch (h.result) {
+	case HEAL_NO_UNIT:
+		return EXIT_NO_UNIT;
+	case HEAL_ERROR:
+		return EXIT_SYSTEM;
+	case HEAL_DRY_RUN: {
+		static char text[REPORT_MAX];
+
+		report_render(&h, text, sizeof text);
+		fputs(text, stdout);
+		return EXIT_OK;
+	}
+	default:
+		break;
+	}
+	record(&h);
+	if (h.result == HEAL_HEALED)
+		return EXIT_OK;
+	return h.result == HEAL_NOTHING ? EXIT_NOTHING : EXIT_NOT_HEALED;
+}
+
+/* ---- enable / disable ---- */
+
+static int
+check_units(int argc, char **argv, char units[][UNIT_NAME_MAX], int need)
+{
+	struct svc_show s;
+	char why[256];
+	int i, bad = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (unit_arg(argv[i], units[i]) < 0) {
+			bad = EXIT_BAD_UNIT;
+			continue;
+		}
+		if (!need)
+			continue;
+		if (svc_query(units[i], &s, why, sizeof why) < 0) {
+			logx(LOG_ERR, "%s: %s", units[i], why);
+			bad = EXIT_SYSTEM;
+		} else if (strcmp(s.load_state, "loaded") != 0) {
+			logx(LOG_ERR, "%s: refused: systemd says it is %s",
+			    units[i], s.load_state);
+			if (!bad)
+				bad = EXIT_NO_UNIT;
+		}
+	}
+	return bad;
+}
+
+#define UNITS_PER_CALL 64
+
+static int
+reload(void)
+{
+	char why[256];
+
+	if (svc_ctl("daemon-reload", NULL, 0, why, sizeof why) < 0) {
+		logx(LOG_ERR, "systemctl daemon-reload: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_enable(struct ctx *c, int argc, char **argv)
+{
+	char units[UNITS_PER_CALL][UNIT_NAME_MAX], why[256];
+	struct svc_show s;
+	int i, r;
+
+	(void)c;
+	argc--, argv++;
+	if (argc < 1 || argc > UNITS_PER_CALL)
+		return usage("enable takes 1 to 64 units", NULL);
+	if ((r = check_units(argc, argv, units, 1)) != 0)
+		return r;	/* all or nothing: nothing written yet */
+	for (i = 0; i < argc; i++) {
+		if (dropin_write(DROPIN_UNITDIR, units[i], why,
+		    sizeof why) < 0) {
+			logx(LOG_ERR, "%s: %s", units[i], why);
+			return EXIT_CANT_WRITE;
+		}
+	}
+	if (reload() < 0)
+		return EXIT_SYSTEM;
+	/* Trust systemd's view, not our file: a unit masked or overridden
+	 * elsewhere would not pick the drop-in up. */
+	for (i = 0; i < argc; i++) {
+		if (svc_query(units[i], &s, why, sizeof why) < 0 ||
+		    strstr(s.on_failure, "ansai-heal@") == NULL) {
+			logx(LOG_ERR, "%s: drop-in written but systemd does not "
+			    "show OnFailure=ansai-heal@...; see systemctl cat "
+			    "%s", units[i], units[i]);
+			r = EXIT_SYSTEM;
+			continue;
+		}
+		printf("%s: enabled: OnFailure=%s\n", units[i], s.on_failure);
+	}
+	return r;
+}
+
+static int
+cmd_disable(struct ctx *c, int argc, char **argv)
+{
+	char units[UNITS_PER_CALL][UNIT_NAME_MAX], why[256];
+	int i, r, removed = 0;
+
+	(void)c;
+	argc--, argv++;
+	if (argc < 1 || argc > UNITS_PER_CALL)
+		return usage("disable takes 1 to 64 units", NULL);
+	if ((r = check_units(argc, argv, units, 0)) != 0)
+		return r;
+	for (i = 0; i < argc; i++) {
+		int k = dropin_remove(DROPIN_UNITDIR, units[i], why,
+		    sizeof why);
+
+		if (k < 0) {
+			logx(LOG_ERR, "%s: %s", units[i], why);
+			r = EXIT_CANT_WRITE;
+		} else {
+			printf("%s: %s\n", units[i], k ? "disabled" :
+			    "was not enabled");
+			removed += k;
+		}
+	}
+	if (removed > 0 && reload() < 0)
+		return EXIT_SYSTEM;
+	return r;
+}
+
+/* ---- status / history ---- */
+
+struct last {
+	struct hist_entry e;
+	unsigned count;
+};
+
+static void
+keep_last(const struct hist_entry *e, void *arg)
+{
+	struct last *l = arg;
+
+	l->e = *e;
+	l->count++;
+}
+
+static void
+status_line(const char *unit, void *arg)
+{
+	const char *dir = arg;
+	struct last l;
+	struct svc_show s;
+	char why[128], when[32];
+	unsigned bad;
+
+	memset(&l, 0, sizeof l);
+	if (svc_query(unit, &s, why, sizeof why) < 0)
+		str_copy(s.active_state, sizeof s.active_state, "?");
+	history_each(dir, unit, keep_last, &l, &bad);
+	if (l.count == 0) {
+		printf("%-32s %-10s %-20s %-13s %5u\n", unit, s.active_state,
+		    "never", "-", 0u);
+		return;
+	}
+	time_iso(when, sizeof when, l.e.when);
+	printf("%-32s %-10s %-20s %-13s %5u\n", unit, s.active_state, when,
+	    l.e.result, l.count);
+}
+
+static int
+cmd_status(struct ctx *c, int argc, char **argv)
+{
+	int n;
+
+	(void)argv;
+	if (argc != 1)
+		return usage("status takes no arguments", NULL);
+	if (load_conf(c, 0) < 0)
+		return EXIT_CONFIG;
+	printf("%-32s %-10s %-20s %-13s %5s\n", "UNIT", "STATE", "LAST HEAL",
+	    "RESULT", "HEALS");
+	n = dropin_list(DROPIN_UNITDIR, status_line, c->conf.state_dir);
+	if (n < 0) {
+		log_errno(LOG_ERR, "cannot read %s", DROPIN_UNITDIR);
+		return EXIT_SYSTEM;
+	}
+	if (n == 0)
+		printf("(no unit is enabled; see ansai enable)\n");
+	return EXIT_OK;
+}
+
+static void
+history_line(const struct hist_entry *e, void *arg)
+{
+	char when[32], down[24];
+
+	(void)arg;
+	time_iso(when, sizeof when, e->when);
+	if (e->downtime_ms >= 0)
+		str_fmt(down, sizeof down, "%ld.%03lds", e->downtime_ms / 1000,
+		    e->downtime_ms % 1000);
+	else
+		str_copy(down, sizeof down, "-");
+	printf("%s  %-28s %-13s %-16s %9s  %s  %s\n", when, e->unit,
+	    e->result, e->cause, down, e->strategies, e->report);
+}
+
+static int
+cmd_history(struct ctx *c, int argc, char **argv)
+{
+	char unit[UNIT_NAME_MAX];
+	unsigned bad;
+
+	if (argc > 2)
+		return usage("history takes at most one unit", NULL);
+	if (argc == 2 && unit_arg(argv[1], unit) < 0)
+		return EXIT_BAD_UNIT;
+	if (load_conf(c, 0) < 0)
+		return EXIT_CONFIG;
+	if (history_each(c->conf.state_dir, argc == 2 ? unit : NULL,
+	    history_line, NULL, &bad) < 0) {
+		log_errno(LOG_ERR, "cannot read %s/history",
+		    c->conf.state_dir);
+		return EXIT_SYSTEM;
+	}
+	if (bad)
+		logx(LOG_WARNING, "%u unreadable history lines skipped", bad);
+	return EXIT_OK;
+}
+
+/* ---- check / port / version ---- */
+
+static int
+cmd_check(struct ctx *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return usage("check takes no arguments", NULL);
+	if (load_conf(c, 0) < 0)
+		return EXIT_CONFIG;
+	if (c->conf.path[0] == '\0')
+		printf("%s: not present; built-in defaults apply\n",
+		    c->conf_path);
+	else
+		printf("%s: ok, %u unit sections\n", c->conf.path,
+		    c->conf.nunits);
+	return EXIT_OK;
+}
+
+static int
+cmd_port(struct ctx *c, int argc, char **argv)
+{
+	static struct port_result res;	/* ~46 KiB */
+	uint64_t port;
+
+	(void)c;
+	if (argc != 2)
+		return usage("port takes one port number", NULL);
+	if (parse_u64(argv[1], 65535, &port) < 0 || port == 0)
+		return usage("not a port from 1 to 65535:", argv[1]);
+	if (port_lookup((uint16_t)port, NULL, NULL, &res) < 0) {
+		log_errno(LOG_ERR, "cannot read the socket tables in /proc");
+		return EXIT_SYSTEM;
+	}
+	if (port_print(stdout, &res) < 0) {
+		log_errno(LOG_ERR, "cannot write the answer");
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
+
+static int
+cmd_version(struct ctx *c, int argc, char **argv)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	printf("ansai %s\n", ANSAI_VERSION);
+	return EXIT_OK;
+}
+
+static int
+cmd_help(struct ctx *c, int argc, char **argv)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	fputs(usage_text, stdout);
+	return EXIT_OK;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(struct ctx *, int, char **);
+	int journal;		/* its story belongs in the journal */
+} commands[] = {
+	{ "heal", cmd_heal, 1 },
+	{ "enable", cmd_enable, 1 },
+	{ "disable", cmd_disable, 1 },
+	{ "status", cmd_status, 0 },
+	{ "history", cmd_history, 0 },
+	{ "check", cmd_check, 0 },
+	{ "port", cmd_port, 0 },
+	{ "version", cmd_version, 0 },
+	{ "help", cmd_help, 0 },
+};
+
+int
+main(int argc, char **argv)
+{
+	static struct ctx c;
+	const struct command *cmd = NULL;
+	const char *env = getenv("ANSAI_CONFIG");
+	size_t k;
+	int i;
+
+	c.conf_path = CONF_DEFAULT_PATH;
+	if (env != NULL && *env != '\0') {
+		c.conf_path = env;
+		c.conf_named = 1;
+	}
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			c.conf_path = argv[++i];
+			c.conf_named = 1;
+		} else if (strcmp(argv[i], "-v") == 0) {
+			c.verbose = 1;
+		} else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			return cmd_help(&c, 0, NULL);
+		} else if (strcmp(argv[i], "--version") == 0) {
+			return cmd_version(&c, 0, NULL);
+		} else {
+			return usage("unknown option", argv[i]);
+		}
+	}
+	if (i == argc)
+		return usage(NULL, NULL);
+	for (k = 0; k < ARRAY_LEN(commands); k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			cmd = &commands[k];
+	if (cmd == NULL)
+		return usage("unknown command", argv[i]);
+	log_open("ansai", (cmd->journal ? LOG_TO_JOURNAL : 0) |
+	    (c.verbose ? LOG_VERBOSE : 0));
+	return cmd->fn(&c, argc - i, argv + i);
+}

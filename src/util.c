@@ -1,0 +1,231 @@
+/* util.c - see util.h. */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int
+str_copy(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (n == 0)
+		return -1;
+	if (len >= n) {
+		memcpy(dst, src, n - 1);
+		dst[n - 1] = '\0';
+		return -1;
+	}
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+static int
+vfmt(char *dst, size_t n, const char *fmt, va_list ap)
+{
+	int r;
+
+	if (n == 0)
+		return -1;
+	r = vsnprintf(dst, n, fmt, ap);
+	if (r < 0) {
+		dst[0] = '\0';
+		return -1;
+	}
+	return (size_t)r >= n ? -1 : 0;
+}
+
+int
+str_fmt(char *dst, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vfmt(dst, n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+str_append(char *dst, size_t n, const char *fmt, ...)
+{
+	size_t len = strnlen(dst, n);
+	va_list ap;
+	int r;
+
+	if (len >= n)
+		return -1;
+	va_start(ap, fmt);
+	r = vfmt(dst + len, n - len, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+char *
+str_trim(char *s)
+{
+	size_t len;
+
+	while (is_blank(*s))
+		s++;
+	len = strlen(s);
+	while (len > 0 && is_blank(s[len - 1]))
+		s[--len] = '\0';
+	return s;
+}
+
+int
+str_starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int
+str_ends(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+int
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s < '0' || *s > '9') {
+			errno = EINVAL;
+			return -1;
+		}
+		d = (unsigned)(*s - '0');
+		if (v > (max - d) / 10) {
+			errno = ERANGE;
+			return -1;
+		}
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+fd_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+ssize_t
+file_read(const char *path, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int fd, saved;
+
+	if (cap == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len == cap - 1) {
+			char probe;
+
+			r = read(fd, &probe, 1);
+			if (r > 0) {
+				errno = EFBIG;
+				goto fail;
+			}
+			break;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+fail:
+	saved = errno;
+	close(fd);
+	buf[0] = '\0';
+	errno = saved;
+	return -1;
+}
+
+int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t
+mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void
+time_iso(char *buf, size_t n, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		str_copy(buf, n, "?");
+}

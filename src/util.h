@@ -1,0 +1,58 @@
+/*
+ * util.h - small helpers shared by every module: checked string
+ * formatting, whole writes, bounded file reads, number parsing and the
+ * monotonic clock.  Nothing here allocates.
+ */
+#ifndef ANSAI_UTIL_H
+#define ANSAI_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Copy src into dst[n]. Returns 0, or -1 (dst holds a cut copy) when
+ * src does not fit: callers decide whether a cut copy is acceptable. */
+int str_copy(char *dst, size_t n, const char *src);
+
+/* snprintf that returns 0, or -1 when the output was truncated or the
+ * format failed.  dst is always NUL-terminated when n > 0. */
+int str_fmt(char *dst, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Append to a NUL-terminated string in dst[n]; -1 when cut. */
+int str_append(char *dst, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Strip leading and trailing blanks (space, tab, CR, LF) in place. */
+char *str_trim(char *s);
+
+/* Does s start with prefix / end with suffix? */
+int str_starts(const char *s, const char *prefix);
+int str_ends(const char *s, const char *suffix);
+
+/* Parse a decimal unsigned number that fills all of s and is at most
+ * max.  0 on success; -1 with errno EINVAL or ERANGE otherwise. */
+int parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* Write all of buf, retrying short writes and EINTR.  0 or -1/errno. */
+int fd_write_all(int fd, const void *buf, size_t len);
+
+/* Read at most cap - 1 bytes of path into buf and NUL-terminate it.
+ * Returns the length, or -1/errno.  EFBIG when the file holds more than
+ * fits: a cut /proc file would be misread, so it is refused. */
+ssize_t file_read(const char *path, char *buf, size_t cap);
+
+/* Milliseconds and microseconds on CLOCK_MONOTONIC, the clock systemd
+ * uses for its *TimestampMonotonic properties. */
+int64_t mono_ms(void);
+uint64_t mono_usec(void);
+
+/* Sleep for ms milliseconds, resuming after signals. */
+void sleep_ms(int ms);
+
+/* Format t (UTC) as 2026-12-04T15:42:31Z into buf[n]. */
+void time_iso(char *buf, size_t n, int64_t t);
+
+#endif
