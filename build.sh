@@ -22,7 +22,8 @@
 #   JOBS                    parallel compile jobs (default: nproc)
 #
 # Nothing of the machine's apt configuration or state is modified, except that
-# missing packages are installed with the machine's ordinary `apt-get install`.
+# missing packages are installed with the machine's ordinary `apt-get update`
+# + `apt-get install --no-upgrade` (only when dpkg-query finds one missing).
 set -eu
 set -o pipefail
 
@@ -256,7 +257,8 @@ build_bearssl() {
   cp "$src"/inc/*.h "$out/inc/"
   mv "$out/libbearssl.a.tmp" "$lib"
   echo "$stamp" >"$out/.stamp"
-  say "bearssl: built ${lib#"$ROOT"/} ($label, $(ls "$out/obj" | wc -l) objects)"
+  say "bearssl: built ${lib#"$ROOT"/} ($label, $(find "$out/obj" -name '*.o' | wc -l) objects)"
+  rm -rf "$out/obj"   # the archive is all that is needed
 }
 
 # ------------------------------------------------------------------- main

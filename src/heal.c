@@ -232,39 +232,65 @@ restart_applies(const struct heal *h, char *why, size_t n)
 	return 1;
 }
 
+/* systemd refuses a start past StartLimitBurst= and says so in the
+ * journal under the failed run's invocation id.  Result= does not show
+ * it when the limit was reached through Restart=: it keeps the result
+ * of the last run. */
+static int
+start_limit_hit(struct heal *h)
+{
+	static const char msg[] = "Start request repeated too quickly";
+
+	if (h->cause.kind == CAUSE_START_LIMIT)
+		return 1;
+	h->have_evidence = 0;	/* fetch again: the refusal is new */
+	gather(h);
+	if (strstr(h->journal, msg) == NULL)
+		return 0;
+	h->cause.kind = CAUSE_START_LIMIT;
+	return 1;
+}
+
+static int
+do_restart(struct heal *h, char *err, size_t n)
+{
+	logx(LOG_INFO, "%s: restarting", h->unit);
+	if (h->restart_usec == 0)
+		h->restart_usec = mono_usec();
+	return svc_ctl("restart", h->unit, HEAL_START_WAIT_MS, err, n);
+}
+
 static enum strat_status
 restart_run(struct heal *h, char *detail, size_t n)
 {
-	int limit = h->cause.kind == CAUSE_START_LIMIT ||
-	    strcmp(h->before.result, "start-limit-hit") == 0;
-	/* Without the failed run's id, a --no-block restart could not be
-	 * told apart from the old failure: wait for the job instead. */
-	int no_block = h->before.invocation_id[0] != '\0';
+	int limit = h->cause.kind == CAUSE_START_LIMIT;
 	char err[256];
+	int r;
 
 	if (h->dry_run) {
 		str_fmt(detail, n, "dry run: would run %ssystemctl restart %s",
 		    limit ? "systemctl reset-failed, then " : "", h->unit);
 		return SS_SKIPPED;
 	}
-	if (limit) {
-		logx(LOG_INFO, "%s: start limit was hit: reset-failed",
-		    h->unit);
-		if (svc_ctl("reset-failed", h->unit, 0, err, sizeof err) < 0) {
+	if (!limit)
+		r = do_restart(h, err, sizeof err);
+	if (limit || (r == -1 && start_limit_hit(h))) {
+		logx(LOG_NOTICE, "%s: systemd's start limit was hit: "
+		    "reset-failed, then restart", h->unit);
+		if (svc_ctl("reset-failed", h->unit, SVC_TIMEOUT_MS, err,
+		    sizeof err) != 0) {
 			str_fmt(detail, n, "systemctl reset-failed: %s", err);
 			return SS_FAILED;
 		}
+		r = do_restart(h, err, sizeof err);
 	}
-	logx(LOG_INFO, "%s: restarting", h->unit);
-	if (h->restart_usec == 0)
-		h->restart_usec = mono_usec();
-	if (svc_ctl("restart", h->unit, no_block, err, sizeof err) < 0) {
+	/* A job still running at the deadline is judged by verify_up. */
+	if (r == -1) {
 		str_fmt(detail, n, "systemctl restart: %s", err);
 		gather(h);
 		return SS_FAILED;
 	}
-	return verify_up(h, no_block ? h->before.invocation_id : "", detail,
-	    n);
+	return verify_up(h, h->before.invocation_id, detail, n);
 }
 
 /* port and config arrive with their own module; until then they say

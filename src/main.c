@@ -224,7 +224,8 @@ reload(void)
 {
 	char why[256];
 
-	if (svc_ctl("daemon-reload", NULL, 0, why, sizeof why) < 0) {
+	if (svc_ctl("daemon-reload", NULL, SVC_RELOAD_TIMEOUT_MS, why,
+	    sizeof why) < 0) {
 		logx(LOG_ERR, "systemctl daemon-reload: %s", why);
 		return -1;
 	}

@@ -363,7 +363,7 @@ port_parse_stat_start(const char *stat, unsigned long long *start)
 		p++;
 	if (*p != ' ' && *p != '\n' && *p != '\0')
 		goto bad;
-	if (parse_dec(s, (size_t)(p - s), &v) < 0 || v > ULLONG_MAX)
+	if (parse_dec(s, (size_t)(p - s), &v) < 0)
 		goto bad;
 	*start = (unsigned long long)v;
 	return 0;
@@ -949,6 +949,12 @@ sb_printf(struct sb *b, const char *fmt, ...)
 		b->len += (size_t)n;
 }
 
+static const char *
+plural(unsigned n)
+{
+	return n == 1 ? "process" : "processes";
+}
+
 size_t
 port_why_str(const struct port_result *res, char *buf, size_t size)
 {
@@ -958,8 +964,8 @@ port_why_str(const struct port_result *res, char *buf, size_t size)
 	if (size > 0)
 		buf[0] = '\0';
 	if (res->why & PORT_WHY_DENIED) {
-		sb_printf(&b, "%spermission denied reading the fds of %u "
-		    "processes (run as root)", sep, res->ndenied);
+		sb_printf(&b, "%spermission denied reading the fds of %u %s",
+		    sep, res->ndenied, plural(res->ndenied));
 		sep = "; ";
 	}
 	if (res->why & PORT_WHY_HIDDEN) {
@@ -968,13 +974,13 @@ port_why_str(const struct port_result *res, char *buf, size_t size)
 		sep = "; ";
 	}
 	if (res->why & PORT_WHY_ERROR) {
-		sb_printf(&b, "%scould not inspect %u processes: %s", sep,
-		    res->nerror, strerror(res->err));
+		sb_printf(&b, "%scould not inspect %u %s: %s", sep,
+		    res->nerror, plural(res->nerror), strerror(res->err));
 		sep = "; ";
 	}
 	if (res->why & PORT_WHY_VANISHED) {
-		sb_printf(&b, "%s%u processes exited during the scan", sep,
-		    res->nvanished);
+		sb_printf(&b, "%s%u %s exited during the scan", sep,
+		    res->nvanished, plural(res->nvanished));
 		sep = "; ";
 	}
 	if (res->why & PORT_WHY_NOPROC) {

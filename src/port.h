@@ -160,7 +160,7 @@ int	port_format_addr(const struct port_listener *l, char *buf,
  * closes the remaining window where the kernel has one).
  * procdir: NULL for "/proc".  Returns 1 if same, 0 if it exited or the
  * pid was reused, -1 with errno if it could not be told (EINVAL for
- * start 0, EACCES, EIO on an unparsable stat).
+ * pid <= 0 or start 0, EACCES, EIO on an unparsable stat).
  */
 int	port_same_process(const char *procdir, pid_t pid,
 	    unsigned long long start);

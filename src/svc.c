@@ -207,10 +207,10 @@ svc_query(const char *unit, struct svc_show *s, char *why, size_t n)
 }
 
 int
-svc_ctl(const char *verb, const char *unit, int no_block,
+svc_ctl(const char *verb, const char *unit, int timeout_ms,
     char *why, size_t n)
 {
-	const char *argv[6];
+	const char *argv[5];
 	char err[1024];
 	struct exec_buf eb = { .data = err, .cap = sizeof err };
 	struct exec_result r;
@@ -218,17 +218,19 @@ svc_ctl(const char *verb, const char *unit, int no_block,
 
 	argv[i++] = "systemctl";
 	argv[i++] = verb;
-	if (no_block)
-		argv[i++] = "--no-block";
 	if (unit != NULL) {
 		argv[i++] = "--";
 		argv[i++] = unit;
 	}
 	argv[i] = NULL;
-	if (exec_run(argv, unit ? SVC_TIMEOUT_MS : SVC_RELOAD_TIMEOUT_MS,
-	    NULL, &eb, &r) < 0) {
+	if (exec_run(argv, timeout_ms, NULL, &eb, &r) < 0) {
 		str_fmt(why, n, "cannot run systemctl: %s", strerror(errno));
 		return -1;
+	}
+	if (r.timed_out) {
+		str_fmt(why, n, "systemctl %s still waiting after %d ms", verb,
+		    timeout_ms);
+		return SVC_TIMED_OUT;
 	}
 	if (!exec_ok(&r)) {
 		why_failed(&r, err, why, n);

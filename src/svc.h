@@ -62,9 +62,13 @@ int svc_is_handled(const struct svc_show *s);
 /* systemctl show for one unit.  0, or -1 with why[n] filled. */
 int svc_query(const char *unit, struct svc_show *s, char *why, size_t n);
 
-/* `systemctl VERB [--no-block] -- UNIT`; unit NULL for daemon-reload.
- * 0, or -1 with why[n] holding systemctl's own words. */
-int svc_ctl(const char *verb, const char *unit, int no_block,
+/* `systemctl VERB -- UNIT`, waiting for the job at most timeout_ms;
+ * unit NULL for daemon-reload.  0 when it succeeded; -1 when it failed,
+ * with why[n] holding systemctl's own words; SVC_TIMED_OUT when the
+ * job was still running at the deadline (systemctl is then killed; the
+ * job itself goes on inside systemd). */
+#define SVC_TIMED_OUT (-2)
+int svc_ctl(const char *verb, const char *unit, int timeout_ms,
     char *why, size_t n);
 
 /* `systemctl status --full -n 0 -- UNIT` into out[n] (exit 3, "not
