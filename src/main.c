@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #ifndef ANSAI_VERSION
 #define ANSAI_VERSION "0.1.0"
@@ -146,6 +147,17 @@ record(struct heal *h)
 	report_prune(h->conf->state_dir, h->conf->keep_reports);
 }
 
+/* The benchmark reads this line: ansai's own peak, without the
+ * systemctl and journalctl children it ran. */
+static void
+peak_rss(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		logx(LOG_DEBUG, "peak RSS %ld KiB", ru.ru_maxrss);
+}
+
 static int
 cmd_heal(struct ctx *c, int argc, char **argv)
 {
@@ -167,6 +179,7 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 		print_conf_errors(c, LOG_WARNING);
 	heal_init(&h, &c->conf, c->conf_broken ? &c->errs : NULL, unit, dry);
 	heal_run(&h);
+	peak_rss();
 	switch (h.result) {
 	case HEAL_NO_UNIT:
 		return EXIT_NO_UNIT;

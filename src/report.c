@@ -131,6 +131,16 @@ report_render(const struct heal *h, char *buf, size_t n)
 	if (d >= 0)
 		str_append(buf, n, "Downtime:  %ld.%03ld s from failure to "
 		    "serving again\n", d / 1000, d % 1000);
+	if (h->restart_usec != 0) {
+		str_append(buf, n, "Reaction:  restart issued %llu ms after "
+		    "ansai started", (unsigned long long)(h->restart_usec -
+		    h->started_usec) / 1000);
+		if (h->failed_usec != 0 && h->restart_usec > h->failed_usec)
+			str_append(buf, n, ", %llu ms after the failure",
+			    (unsigned long long)(h->restart_usec -
+			    h->failed_usec) / 1000);
+		str_append(buf, n, "\n");
+	}
 	if (h->pol.critical)
 		str_append(buf, n, "Critical:  yes\n");
 

@@ -32,7 +32,8 @@
 #    chmod/chown in the box cannot change the host's nodes.
 #  * /sys and /proc/sys are read-only, and capabilities that reach past the
 #    namespaces (modules, clock, raw I/O, audit, syslog, ...) are dropped from
-#    the bounding set, so the box cannot change host kernel settings.
+#    the bounding set of systemd and of "box.sh run" commands, so the box
+#    cannot change host kernel settings or the clock.
 #  * Own PID, mount, UTS (hostname), IPC, cgroup and (by default) network
 #    namespaces.  The private network namespace only has lo, which systemd
 #    brings up itself; nothing leaves the box.
@@ -92,7 +93,9 @@ readonly MASKED_GENERATORS=(
 )
 
 # Dropped from the capability bounding set of the box's PID 1 (and so of
-# everything in the box): they act on host-wide state that no namespace covers.
+# every service) and of every "box.sh run" command: they act on host-wide
+# state that no namespace covers (clock, kernel modules, raw I/O, audit,
+# kernel log, LSM policy, ...).  With BOX_HOSTNET=1 also net_admin, net_raw.
 readonly DROP_CAPS=(
 	sys_module sys_time sys_rawio syslog audit_control audit_write
 	mac_admin mac_override wake_alarm sys_pacct block_suspend
@@ -104,28 +107,37 @@ die() {
 }
 
 usage() {
-	sed -n '2,/^$/s/^# \{0,1\}//p' "$SELF" >&2
+	cat >&2 <<-'EOF'
+		usage: box.sh start DIR
+		       box.sh run   DIR CMD [ARGS...]
+		       box.sh cp    DIR HOSTSRC BOXDEST
+		       box.sh stop  DIR
+		(see the comment at the top of box.sh)
+	EOF
 	exit 2
 }
 
-# Start time (in clock ticks since boot) of a process, used together with
-# its PID so that we never signal an unrelated process that reused the PID.
+# Start time (in clock ticks since boot) of a live (not zombie) process,
+# used together with its PID so that we never signal an unrelated process
+# that reused the PID.
 proc_starttime() {
 	local stat
 	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
 	stat=${stat##*) }          # drop "pid (comm) ": comm may contain spaces
 	# shellcheck disable=SC2086 # word splitting wanted
 	set -- $stat
+	[[ $1 != [ZX] ]] || return 1 # dead, only waiting to be reaped
 	echo "${20}"               # field 22 of stat(5)
 }
 
 # Reads "PID STARTTIME" from FILE; prints PID if that process still lives.
 live_pid() {
-	local file=$1 pid stamp
+	local file=$1 pid stamp now
 	[[ -r $file ]] || return 1
 	read -r pid stamp <"$file" || true
-	[[ $pid =~ ^[0-9]+$ ]] || return 1
-	[[ -z ${stamp:-} || $(proc_starttime "$pid" || true) == "$stamp" ]] || return 1
+	[[ $pid =~ ^[0-9]+$ && -n $stamp ]] || return 1
+	now=$(proc_starttime "$pid") || return 1
+	[[ $now == "$stamp" ]] || return 1
 	echo "$pid"
 }
 
@@ -142,7 +154,6 @@ wait_gone() {
 # Host PID of the box's PID 1, if the box is up and PID 1 is systemd by now
 # (before that it is the setup shell, whose root is still the host's /).
 box_pid() {
-	local pid
 	local pid comm
 	pid=$(live_pid "$1/pid") || return 1
 	read -r comm 2>/dev/null <"/proc/$pid/comm" || return 1
@@ -150,15 +161,30 @@ box_pid() {
 	echo "$pid"
 }
 
+# Prints the setpriv --bounding-set argument that drops DROP_CAPS, plus the
+# network capabilities when the box shares the host's network ($1 = 1).
+drop_caps_arg() {
+	local -a caps=("${DROP_CAPS[@]}")
+	[[ $1 != 1 ]] || caps+=(net_admin net_raw)
+	local IFS=,
+	echo "${caps[*]/#/-}"
+}
+
 # Sets BOX_CMD to a command line that runs "$@" inside the box with PID 1
-# $1: all of its namespaces, its root, cwd / and a clean environment.
+# $1: all of its namespaces, its root, cwd /, a clean environment, and the
+# same capability limits as the box's systemd (nsenter alone would keep all
+# of the caller's capabilities, e.g. CAP_SYS_TIME: "date -s" would set the
+# host's clock).
 box_cmd() {
-	local pid=$1
+	local pid=$1 hostnet=0
 	shift
 	local -a env=(PATH="$BOX_PATH" HOME=/root USER=root LOGNAME=root)
 	[[ -z ${TERM:-} ]] || env+=(TERM="$TERM")
+	[[ $(readlink "/proc/$pid/ns/net") != "$(readlink /proc/self/ns/net)" ]] || hostnet=1
 	BOX_CMD=(nsenter --target "$pid" --mount --uts --ipc --net --pid --cgroup
-		--root --wd -- /usr/bin/env -i "${env[@]}" "$@")
+		--root --wd -- /usr/bin/setpriv --inh-caps=-all
+		--bounding-set "$(drop_caps_arg "$hostnet")" --
+		/usr/bin/env -i "${env[@]}" "$@")
 }
 
 box_exec() {
@@ -166,8 +192,8 @@ box_exec() {
 	"${BOX_CMD[@]}"
 }
 
-# Directory argument: absolute, and without characters that would break
-# overlayfs mount options (',' ':' '\') or our bookkeeping (whitespace).
+# Directory argument: without characters that would break overlayfs mount
+# options (',' ':' '\') or our bookkeeping (whitespace).
 check_dir_arg() {
 	[[ -n ${1:-} ]] || usage
 	[[ $1 != *[,:\\[:space:]]* ]] || die "DIR must not contain ',', ':', '\\' or spaces: $1"
@@ -190,7 +216,8 @@ cmd_start() {
 	[[ $EUID -eq 0 ]] || die "must run as root"
 	local tool
 	for tool in unshare nsenter setpriv pivot_root mount umount findmnt setsid flock script; do
-		command -v "$tool" >/dev/null || die "missing tool '$tool' (install util-linux)"
+		command -v "$tool" >/dev/null ||
+			die "missing tool '$tool' (Debian packages: util-linux mount bsdutils)"
 	done
 	[[ -x $SYSTEMD ]] || die "missing $SYSTEMD (install systemd)"
 	grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
@@ -210,8 +237,8 @@ cmd_start() {
 	mkdir -p "$dir/mnt"
 
 	# Tear down on any failure or interrupt from here on.
-	# shellcheck disable=SC2064 # expand $dir now
-	trap "start_failed '$dir' 'interrupted'" INT TERM HUP
+	BOX_DIR=$dir
+	trap 'start_failed "$BOX_DIR" interrupted' INT TERM HUP
 
 	local -a ns=(--pid --fork --kill-child=SIGKILL --mount --propagation private --uts --ipc)
 	[[ ${BOX_HOSTNET:-0} == 1 ]] || ns+=(--net)
@@ -337,12 +364,13 @@ stage2() {
 		mount -t overlay -o "lowerdir=$t,upperdir=$mnt/upper$i,workdir=$mnt/work$i" box-extra "$new$t"
 	done
 
-	# API filesystems.  proc belongs to the new PID namespace; its sys/ and
-	# sysrq-trigger are read-only (they would change host settings), as is
+	# API filesystems.  proc belongs to the new PID namespace; the parts of
+	# it that change host-wide settings (sysctls, sysrq, IRQ affinity,
+	# buses, ...) are made read-only, as systemd-nspawn does, and so is
 	# sysfs.  cgroup2 is rw: this is the box's own subtree.
 	mount -t proc -o nosuid,nodev,noexec proc "$new/proc"
-	for p in sys sysrq-trigger; do
-		[[ -e $new/proc/$p ]] || continue # no sysrq-trigger without CONFIG_MAGIC_SYSRQ
+	for p in sys sysrq-trigger irq bus fs acpi scsi asound driver; do
+		[[ -e $new/proc/$p ]] || continue # depends on the kernel config
 		mount --bind "$new/proc/$p" "$new/proc/$p"
 		mount -o remount,bind,ro,nosuid,nodev,noexec "$new/proc/$p"
 	done
@@ -416,17 +444,13 @@ stage2() {
 	umount -l .
 	cd /
 
-	local -a drop=()
-	for p in "${DROP_CAPS[@]}"; do drop+=("-$p"); done
-	# Sharing the host's network: the box must not reconfigure it.
-	[[ ${BOX_HOSTNET:-0} != 1 ]] || drop+=(-net_admin -net_raw)
 	set +x
 	exec </dev/null
+	# Drop the capabilities (for the whole box: the bounding set is
+	# inherited), then become systemd with a clean environment.
 	exec /usr/bin/env -i container=other PATH="$BOX_PATH" \
-		setpriv --bounding-set "$(
-			IFS=,
-			echo "${drop[*]}"
-		)" -- "$SYSTEMD" systemd.show_status=auto
+		/usr/bin/setpriv --inh-caps=-all --bounding-set "$(drop_caps_arg "${BOX_HOSTNET:-0}")" -- \
+		"$SYSTEMD" systemd.show_status=auto
 }
 
 cmd_run() {
@@ -482,13 +506,13 @@ cmd_stop() {
 	# that far, kill the launcher: unshare --kill-child takes the box along.
 	if pid=$(live_pid "$dir/pid"); then
 		kill -KILL "$pid" 2>/dev/null || true
-		wait_gone "$dir/launch.pid" 100
+		wait_gone "$dir/launch.pid" 100 || true
 	fi
 	if pid=$(live_pid "$dir/launch.pid"); then
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	wait_gone "$dir/pid" 100
-	wait_gone "$dir/launch.pid" 100
+	wait_gone "$dir/pid" 100 || true
+	wait_gone "$dir/launch.pid" 100 || true
 	if live_pid "$dir/pid" >/dev/null || live_pid "$dir/launch.pid" >/dev/null; then
 		echo "box.sh: stop: box processes still alive after SIGKILL" >&2
 	fi
