@@ -54,15 +54,18 @@ deps: $(BEARSSL)
 
 build/rel/%.o: src/%.c $(BEARSSL)
 	@mkdir -p $(@D)
-	$(CC_MUSL) $(REL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "CC    $<"
+	@$(CC_MUSL) $(REL_CFLAGS) -MMD -MP -c $< -o $@
 
 build/ansai: $(REL_OBJ) $(BEARSSL)
-	$(CC_MUSL) $(REL_LDFLAGS) -o $@ $(REL_OBJ) $(BEARSSL)
+	@echo "LD    $@"
+	@$(CC_MUSL) $(REL_LDFLAGS) -o $@ $(REL_OBJ) $(BEARSSL)
 	@ls -l $@ | awk '{print "ansai: " $$5 " bytes, " $$9}'
 
 build/san/%.o: src/%.c $(BEARSSL_SAN)
 	@mkdir -p $(@D)
-	$(CC_SAN) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "CC    $< (sanitizers)"
+	@$(CC_SAN) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
 
 build/san/ansai: $(SAN_OBJ) $(BEARSSL_SAN)
 	$(CC_SAN) $(SAN) -o $@ $(SAN_OBJ) $(BEARSSL_SAN)

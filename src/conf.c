@@ -40,6 +40,8 @@ conf_defaults(struct conf *c)
 	c->stabilize_sec = 5;
 	c->journal_lines = 50;
 	c->keep_reports = 200;
+	c->max_heals = 5;
+	c->window_sec = 300;
 	c->strategies.n = 3;
 	c->strategies.id[0] = STRAT_RESTART;
 	c->strategies.id[1] = STRAT_PORT;
@@ -179,6 +181,129 @@ val_strats(const char *v, void *dst, unsigned min, unsigned max,
 	return 0;
 }
 
+/* Split v at blanks into at most max words, each stored in a row of
+ * wmax bytes starting at out. */
+static int
+split_words(const char *v, char *out, unsigned max, unsigned *count,
+    size_t wmax, char *why, size_t n)
+{
+	unsigned k = 0;
+
+	while (*v) {
+		size_t len = strcspn(v, " \t");
+
+		if (len == 0) {
+			v++;
+			continue;
+		}
+		if (k == max) {
+			str_fmt(why, n, "more than %u entries", max);
+			return -1;
+		}
+		if (len >= wmax) {
+			str_fmt(why, n, "'%.*s...' is longer than %zu bytes",
+			    20, v, wmax - 1);
+			return -1;
+		}
+		memcpy(out + k * wmax, v, len);
+		out[k * wmax + len] = '\0';
+		k++;
+		v += len;
+	}
+	*count = k;
+	return 0;
+}
+
+static int
+val_paths(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	struct conf_paths *p = dst;
+	unsigned i;
+
+	(void)min;
+	(void)max;
+	if (split_words(v, &p->v[0][0], CONF_FILES_MAX, &p->n,
+	    CONF_PATH_MAX, why, n) < 0)
+		return -1;
+	for (i = 0; i < p->n; i++) {
+		if (p->v[i][0] != '/') {
+			str_fmt(why, n, "'%s' is not an absolute path",
+			    p->v[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+val_argv(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	struct conf_words *w = dst;
+
+	(void)min;
+	(void)max;
+	if (split_words(v, &w->v[0][0], CONF_ARGS_MAX, &w->n, CONF_WORD_MAX,
+	    why, n) < 0)
+		return -1;
+	if (w->v[0][0] != '/') {
+		str_fmt(why, n, "'%s': the command must be an absolute path "
+		    "(it runs without a shell or PATH)", w->v[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+val_names(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	struct conf_names *w = dst;
+	unsigned i;
+	const char *p;
+
+	(void)min;
+	(void)max;
+	if (split_words(v, &w->v[0][0], CONF_ENV_MAX, &w->n, CONF_NAME_MAX,
+	    why, n) < 0)
+		return -1;
+	for (i = 0; i < w->n; i++) {
+		for (p = w->v[i]; *p; p++) {
+			if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= 'a' && *p <= 'z') ||
+			    (p > w->v[i] && *p >= '0' && *p <= '9'))) {
+				str_fmt(why, n, "'%s' is not a variable name",
+				    w->v[i]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+val_target(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	const char *p;
+
+	(void)min;
+	(void)max;
+	for (p = v; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("@.-_:[]", *p))) {
+			str_fmt(why, n, "'%s' is not USER@HOST", v);
+			return -1;
+		}
+	}
+	if (str_copy(dst, CONF_WORD_MAX, v) < 0) {
+		str_copy(why, n, "too long");
+		return -1;
+	}
+	return 0;
+}
+
 enum sec_kind { SEC_NONE, SEC_HEAL, SEC_UNIT };
 
 static const struct keydef {
@@ -198,6 +323,12 @@ static const struct keydef {
 	    offsetof(struct conf, keep_reports), 1, 100000 },
 	{ SEC_HEAL, "strategies", val_strats,
 	    offsetof(struct conf, strategies), 0, 0 },
+	{ SEC_HEAL, "max_heals", val_uint,
+	    offsetof(struct conf, max_heals), 1, 1000 },
+	{ SEC_HEAL, "window_sec", val_uint,
+	    offsetof(struct conf, window_sec), 1, 86400 },
+	{ SEC_HEAL, "ssh_target", val_target,
+	    offsetof(struct conf, ssh_target), 0, 0 },
 	{ SEC_UNIT, "port", val_uint,
 	    offsetof(struct conf_unit, port), 1, 65535 },
 	{ SEC_UNIT, "strategies", val_strats,
@@ -206,6 +337,18 @@ static const struct keydef {
 	    offsetof(struct conf_unit, stabilize_sec), 0, 3600 },
 	{ SEC_UNIT, "critical", val_bool,
 	    offsetof(struct conf_unit, critical), 0, 0 },
+	{ SEC_UNIT, "max_heals", val_int,
+	    offsetof(struct conf_unit, max_heals), 1, 1000 },
+	{ SEC_UNIT, "window_sec", val_int,
+	    offsetof(struct conf_unit, window_sec), 1, 86400 },
+	{ SEC_UNIT, "config", val_paths,
+	    offsetof(struct conf_unit, config), 0, 0 },
+	{ SEC_UNIT, "validate", val_argv,
+	    offsetof(struct conf_unit, validate), 0, 0 },
+	{ SEC_UNIT, "env", val_names,
+	    offsetof(struct conf_unit, env), 0, 0 },
+	{ SEC_UNIT, "rollback", val_bool,
+	    offsetof(struct conf_unit, rollback), 0, 0 },
 };
 
 struct parser {
@@ -290,6 +433,8 @@ section(struct parser *p, char *s)
 	str_copy(p->unit->name, sizeof p->unit->name, name);
 	p->unit->line = p->line;
 	p->unit->stabilize_sec = -1;
+	p->unit->max_heals = -1;
+	p->unit->window_sec = -1;
 	p->sec = SEC_UNIT;
 	p->bad_section = 0;
 }
@@ -407,6 +552,10 @@ conf_load(struct conf *c, const char *path, int must_exist,
 	return 0;
 }
 
+static const struct conf_paths none_paths;
+static const struct conf_words none_words;
+static const struct conf_names none_names;
+
 void
 conf_policy(const struct conf *c, const char *unit, struct unit_policy *p)
 {
@@ -422,4 +571,12 @@ conf_policy(const struct conf *c, const char *unit, struct unit_policy *p)
 	p->strategies = u && u->strategies.n > 0 ? u->strategies :
 	    c->strategies;
 	p->critical = u ? u->critical : 0;
+	p->max_heals = u && u->max_heals > 0 ? (unsigned)u->max_heals :
+	    c->max_heals;
+	p->window_sec = u && u->window_sec > 0 ? (unsigned)u->window_sec :
+	    c->window_sec;
+	p->config = u ? &u->config : &none_paths;
+	p->validate = u ? &u->validate : &none_words;
+	p->env = u ? &u->env : &none_names;
+	p->rollback = u ? u->rollback : 0;
 }

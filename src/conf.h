@@ -18,11 +18,17 @@
 #include "unitname.h"
 
 #define CONF_DEFAULT_PATH	"/etc/ansai/ansai.conf"
-#define CONF_UNITS_MAX		64	/* [unit] sections in one file */
+#define CONF_UNITS_MAX		32	/* [unit] sections in one file */
 #define CONF_LINE_MAX		1024	/* longer lines are an error */
 #define CONF_ERRS_MAX		20	/* errors kept; the rest counted */
 #define CONF_ERR_LEN		512
 #define CONF_PATH_MAX		256
+/* Per-unit lists; sized so 32 units stay under 100 KiB in all. */
+#define CONF_FILES_MAX		4	/* config = FILE... */
+#define CONF_ARGS_MAX		12	/* validate = COMMAND ARGS... */
+#define CONF_WORD_MAX		96	/* one argument */
+#define CONF_ENV_MAX		8	/* env = NAME... */
+#define CONF_NAME_MAX		64	/* one variable name */
 
 enum strat_id { STRAT_RESTART, STRAT_PORT, STRAT_CONFIG, STRAT_COUNT };
 #define STRATS_MAX 8
@@ -32,6 +38,22 @@ struct strat_list {
 	enum strat_id id[STRATS_MAX];
 };
 
+/* A list of paths, words or names from one "key = a b c" line. */
+struct conf_paths {
+	unsigned n;
+	char v[CONF_FILES_MAX][CONF_PATH_MAX];
+};
+
+struct conf_words {
+	unsigned n;
+	char v[CONF_ARGS_MAX][CONF_WORD_MAX];
+};
+
+struct conf_names {
+	unsigned n;
+	char v[CONF_ENV_MAX][CONF_NAME_MAX];
+};
+
 struct conf_unit {
 	char name[UNIT_NAME_MAX];
 	unsigned line;
@@ -39,6 +61,12 @@ struct conf_unit {
 	int stabilize_sec;		/* -1: from [heal] */
 	struct strat_list strategies;	/* n == 0: from [heal] */
 	int critical;			/* 0 or 1 */
+	int max_heals;			/* -1: from [heal] */
+	int window_sec;			/* -1: from [heal] */
+	struct conf_paths config;	/* files the service reads */
+	struct conf_words validate;	/* argv of a validator */
+	struct conf_names env;		/* variables it needs */
+	int rollback;			/* keep and restore good copies */
 	unsigned seen;			/* bit per key, for duplicates */
 };
 
@@ -48,6 +76,9 @@ struct conf {
 	unsigned stabilize_sec;
 	unsigned journal_lines;
 	unsigned keep_reports;
+	unsigned max_heals;
+	unsigned window_sec;
+	char ssh_target[CONF_WORD_MAX];	/* "" : root@<hostname> */
 	struct strat_list strategies;
 	unsigned seen;
 	unsigned nunits;
@@ -66,6 +97,12 @@ struct unit_policy {
 	unsigned stabilize_sec;
 	struct strat_list strategies;
 	int critical;
+	unsigned max_heals;
+	unsigned window_sec;
+	const struct conf_paths *config;	/* never NULL */
+	const struct conf_words *validate;	/* never NULL */
+	const struct conf_names *env;		/* never NULL */
+	int rollback;
 };
 
 void conf_defaults(struct conf *c);

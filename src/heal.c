@@ -1,10 +1,13 @@
 /* heal.c - see heal.h. */
 #include "heal.h"
 #include "journal.h"
+#include "strategy.h"
 #include "log.h"
 #include "tcp.h"
 #include "util.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,22 +18,10 @@
 #define POLL_SLOW_MS	100
 #define PROBE_MS	200
 
-struct strategy {
-	enum strat_id id;
-	/* 1 when it applies; else 0 and why[n] says why not. */
-	int (*applies)(const struct heal *h, char *why, size_t n);
-	/* SS_OK when the unit is verified up; detail says what happened. */
-	enum strat_status (*run)(struct heal *h, char *detail, size_t n);
-};
-
-static int restart_applies(const struct heal *, char *, size_t);
-static enum strat_status restart_run(struct heal *, char *, size_t);
-static int later_applies(const struct heal *, char *, size_t);
-
-static const struct strategy strategies[STRAT_COUNT] = {
-	[STRAT_RESTART] = { STRAT_RESTART, restart_applies, restart_run },
-	[STRAT_PORT] = { STRAT_PORT, later_applies, NULL },
-	[STRAT_CONFIG] = { STRAT_CONFIG, later_applies, NULL },
+static const struct strategy *const strategies[STRAT_COUNT] = {
+	[STRAT_RESTART] = &strat_restart,
+	[STRAT_PORT] = &strat_port,
+	[STRAT_CONFIG] = &strat_config,
 };
 
 const char *
@@ -94,11 +85,19 @@ heal_downtime_ms(const struct heal *h)
 
 /* Evidence is gathered once, after the first action was issued (or at
  * the end when none was), so it never delays recovery. */
-static void
-gather(struct heal *h)
+void
+heal_gather(struct heal *h, int again)
 {
-	if (h->have_evidence)
+	if (h->have_evidence && !again)
 		return;
+	if (again && h->have_evidence) {
+		if (journal_fetch(h->unit, h->cause.invocation,
+		    h->conf->journal_lines, h->journal, sizeof h->journal,
+		    h->journal_why, sizeof h->journal_why) < 0)
+			logx(LOG_WARNING, "%s: journal lines unavailable: %s",
+			    h->unit, h->journal_why);
+		return;
+	}
 	h->have_evidence = 1;
 	if (journal_fetch(h->unit, h->cause.invocation, h->conf->journal_lines,
 	    h->journal, sizeof h->journal, h->journal_why,
@@ -205,7 +204,7 @@ verify_up(struct heal *h, const char *old_inv, char *detail, size_t n)
 	w.old_inv = old_inv;
 	w.deadline = mono_usec() + (uint64_t)HEAL_START_WAIT_MS * 1000;
 	h->serving_usec = 0;
-	gather(h);
+	heal_gather(h, 0);
 	while ((st = look(h, &w, detail, n)) == UP_WAIT)
 		sleep_ms(h->serving_usec ? POLL_SLOW_MS : POLL_FAST_MS);
 	if (st == UP_FAIL) {
@@ -221,15 +220,18 @@ verify_up(struct heal *h, const char *old_inv, char *detail, size_t n)
 	return SS_OK;
 }
 
-/* ---- strategies ---- */
+/* ---- restart, and what other strategies share ---- */
 
-static int
-restart_applies(const struct heal *h, char *why, size_t n)
+void
+heal_conflict(struct heal *h, const char *fmt, ...)
 {
-	(void)h;
-	(void)why;
-	(void)n;
-	return 1;
+	va_list ap;
+
+	h->conflict = 1;
+	va_start(ap, fmt);
+	vsnprintf(h->escalation, sizeof h->escalation, fmt, ap);
+	va_end(ap);
+	logx(LOG_WARNING, "%s: %s", h->unit, h->escalation);
 }
 
 /* systemd refuses a start past StartLimitBurst= and says so in the
@@ -243,8 +245,7 @@ start_limit_hit(struct heal *h)
 
 	if (h->cause.kind == CAUSE_START_LIMIT)
 		return 1;
-	h->have_evidence = 0;	/* fetch again: the refusal is new */
-	gather(h);
+	heal_gather(h, 1);	/* fetch again: the refusal is new */
 	if (strstr(h->journal, msg) == NULL)
 		return 0;
 	h->cause.kind = CAUSE_START_LIMIT;
@@ -260,12 +261,12 @@ do_restart(struct heal *h, char *err, size_t n)
 	return svc_ctl("restart", h->unit, HEAL_START_WAIT_MS, err, n);
 }
 
-static enum strat_status
-restart_run(struct heal *h, char *detail, size_t n)
+enum strat_status
+heal_restart(struct heal *h, char *detail, size_t n)
 {
 	int limit = h->cause.kind == CAUSE_START_LIMIT;
 	char err[256];
-	int r;
+	int r = 0;
 
 	if (h->dry_run) {
 		str_fmt(detail, n, "dry run: would run %ssystemctl restart %s",
@@ -287,21 +288,24 @@ restart_run(struct heal *h, char *detail, size_t n)
 	/* A job still running at the deadline is judged by verify_up. */
 	if (r == -1) {
 		str_fmt(detail, n, "systemctl restart: %s", err);
-		gather(h);
+		heal_gather(h, 0);
 		return SS_FAILED;
 	}
 	return verify_up(h, h->before.invocation_id, detail, n);
 }
 
-/* port and config arrive with their own module; until then they say
- * so rather than pretend. */
 static int
-later_applies(const struct heal *h, char *why, size_t n)
+restart_applies(struct heal *h, char *why, size_t n)
 {
 	(void)h;
-	str_copy(why, n, "not available in this version of ansai");
-	return 0;
+	(void)why;
+	(void)n;
+	return 1;
 }
+
+const struct strategy strat_restart = {
+	STRAT_RESTART, restart_applies, heal_restart
+};
 
 /* ---- the flow ---- */
 
@@ -335,7 +339,7 @@ try_strategies(struct heal *h)
 
 	for (i = 0; i < h->pol.strategies.n; i++) {
 		const struct strategy *st =
-		    &strategies[h->pol.strategies.id[i]];
+		    strategies[h->pol.strategies.id[i]];
 		struct strat_outcome *o = &h->strats[h->nstrats++];
 		uint64_t t0 = mono_usec();
 
@@ -356,6 +360,8 @@ try_strategies(struct heal *h)
 			h->result = HEAL_HEALED;
 			return;
 		}
+		if (h->conflict)
+			break;
 	}
 	h->result = h->dry_run ? HEAL_DRY_RUN : HEAL_NOT_HEALED;
 }
@@ -384,7 +390,7 @@ heal_run(struct heal *h)
 		logx(LOG_INFO, "%s: %s", h->unit, h->summary);
 		h->result = HEAL_NOTHING;
 		detect_cause(h);
-		gather(h);
+		heal_gather(h, 0);
 		h->after = h->before;
 		return h->result;
 	}
@@ -397,7 +403,7 @@ heal_run(struct heal *h)
 		    "with built-in defaults", h->unit, h->conf->path);
 
 	try_strategies(h);
-	gather(h);
+	heal_gather(h, 0);
 	if (svc_query(h->unit, &h->after, why, sizeof why) < 0)
 		logx(LOG_WARNING, "%s: final state unreadable: %s", h->unit,
 		    why);

@@ -64,6 +64,11 @@ struct heal {
 	uint64_t serving_usec;		/* verified serving; 0 never */
 	char summary[HEAL_DETAIL_MAX];
 
+	/* escalation: set when a human is needed */
+	int conflict;			/* a strategy found what it must
+					   not fix: stop, escalate */
+	char escalation[HEAL_DETAIL_MAX];	/* why a human is needed */
+
 	/* evidence */
 	int have_evidence;
 	struct sysinfo_snap sys;
@@ -81,6 +86,21 @@ void heal_init(struct heal *h, const struct conf *conf,
 
 /* Run the whole job; returns h->result.  Logs each step. */
 enum heal_result heal_run(struct heal *h);
+
+/* For strategies (see strategy.h). */
+
+/* Restart the unit (reset-failed first when systemd's start limit
+ * refuses it) and verify it stays up, as the restart strategy does. */
+enum strat_status heal_restart(struct heal *h, char *detail, size_t n);
+
+/* Gather the evidence if not done yet (journal, status, machine); with
+ * again, fetch the journal anew. */
+void heal_gather(struct heal *h, int again);
+
+/* Record that a strategy found something it must not fix: no further
+ * strategy runs, and the heal escalates with this reason. */
+void heal_conflict(struct heal *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Milliseconds from failure to serving, -1 when unknown. */
 long heal_downtime_ms(const struct heal *h);

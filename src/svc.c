@@ -174,29 +174,60 @@ why_failed(const struct exec_result *r, const char *err, char *why, size_t n)
 }
 
 int
-svc_query(const char *unit, struct svc_show *s, char *why, size_t n)
+svc_props(const char *unit, const char *props, char *out, size_t n,
+    char *why, size_t wn)
 {
-	const char *argv[] = { "systemctl", "show", "-p", svc_show_props,
-		"--", unit, NULL };
-	char out[SVC_OUT_MAX], err[1024];
-	struct exec_buf ob = { .data = out, .cap = sizeof out };
+	const char *argv[] = { "systemctl", "show", "-p", props, "--", unit,
+		NULL };
+	char err[1024];
+	struct exec_buf ob = { .data = out, .cap = n };
 	struct exec_buf eb = { .data = err, .cap = sizeof err };
 	struct exec_result r;
 
-	svc_show_init(s);
 	if (exec_run(argv, SVC_TIMEOUT_MS, &ob, &eb, &r) < 0) {
-		str_fmt(why, n, "cannot run systemctl: %s", strerror(errno));
+		str_fmt(why, wn, "cannot run systemctl: %s", strerror(errno));
 		return -1;
 	}
 	if (!exec_ok(&r)) {
-		why_failed(&r, err, why, n);
+		why_failed(&r, err, why, wn);
 		return -1;
 	}
 	if (ob.truncated) {
-		str_fmt(why, n, "systemctl show printed over %zu bytes",
-		    sizeof out);
+		str_fmt(why, wn, "systemctl show printed over %zu bytes", n);
 		return -1;
 	}
+	return 0;
+}
+
+int
+svc_prop(const char *text, const char *key, char *val, size_t n)
+{
+	size_t kl = strlen(key);
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+
+		if (len > kl && memcmp(p, key, kl) == 0 && p[kl] == '=') {
+			if (len - kl - 1 >= n)
+				return -1;
+			memcpy(val, p + kl + 1, len - kl - 1);
+			val[len - kl - 1] = '\0';
+			return 0;
+		}
+		p += len + (p[len] == '\n');
+	}
+	return -1;
+}
+
+int
+svc_query(const char *unit, struct svc_show *s, char *why, size_t n)
+{
+	char out[SVC_OUT_MAX];
+
+	svc_show_init(s);
+	if (svc_props(unit, svc_show_props, out, sizeof out, why, n) < 0)
+		return -1;
 	svc_show_parse(out, s);
 	if (s->load_state[0] == '\0') {
 		str_fmt(why, n, "systemctl show gave no LoadState for %s",

@@ -71,6 +71,15 @@ int svc_query(const char *unit, struct svc_show *s, char *why, size_t n);
 int svc_ctl(const char *verb, const char *unit, int timeout_ms,
     char *why, size_t n);
 
+/* `systemctl show -p PROPS -- UNIT` verbatim into out[n], for the
+ * properties only one strategy needs.  0, or -1 with why[wn]. */
+int svc_props(const char *unit, const char *props, char *out, size_t n,
+    char *why, size_t wn);
+
+/* The value of KEY in `systemctl show` text, into val[n]: 0 when found
+ * and it fitted, -1 when absent or too long for val. */
+int svc_prop(const char *text, const char *key, char *val, size_t n);
+
 /* `systemctl status --full -n 0 -- UNIT` into out[n] (exit 3, "not
  * running", is not an error here).  0 or -1. */
 int svc_status_text(const char *unit, char *out, size_t n);
