@@ -8,16 +8,17 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/test/e2e/lib.sh"
-. "$TOP/test/e2e/cases.sh"
+for f in "$TOP"/test/e2e/cases*.sh; do . "$f"; done
 
 [ -x "$TOP/build/ansai" ] || { say "e2e: build/ansai missing: run make"; exit 2; }
 trap box_down EXIT
 trap 'exit 130' INT TERM
 box_up || { say "e2e: the box did not boot"; exit 2; }
 
-# Cases run in the order cases.sh defines them.
+# Cases run in the order the cases*.sh files define them.
 if [ $# -gt 0 ]; then cases=("$@"); else
-	mapfile -t cases < <(grep -o '^t_[a-z0-9_]*' "$TOP/test/e2e/cases.sh")
+	mapfile -t cases < <(grep -ho '^t_[a-z0-9_]*' \
+	    "$TOP"/test/e2e/cases*.sh)
 fi
 for c in "${cases[@]}"; do
 	"$c"

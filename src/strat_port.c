@@ -1,5 +1,4 @@
-/* strat_stub.c - placeholders for the port and config strategies while
- * they are written; removed when strat_port.c and strat_config.c land. */
+/* strat_port.c - the port strategy (being written; see strategy.h). */
 #include "strategy.h"
 #include "util.h"
 
@@ -12,4 +11,3 @@ not_yet(struct heal *h, char *why, size_t n)
 }
 
 const struct strategy strat_port = { STRAT_PORT, not_yet, NULL };
-const struct strategy strat_config = { STRAT_CONFIG, not_yet, NULL };
