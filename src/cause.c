@@ -67,8 +67,10 @@ cause_from_monitor(const char *result, const char *exit_code,
 	cause_init(c);
 	if (result == NULL || *result == '\0')
 		return -1;
-	if (str_copy(c->result, sizeof c->result, result) < 0)
+	if (str_copy(c->result, sizeof c->result, result) < 0) {
+		cause_init(c);
 		return -1;
+	}
 	c->kind = kind_of_result(c->result);
 	c->source = "MONITOR_* variables";
 	if (invocation != NULL)

@@ -359,6 +359,7 @@ struct parser {
 	enum sec_kind sec;
 	struct conf_unit *unit;	/* current [unit] section */
 	int bad_section;	/* inside a section already reported */
+	unsigned heal_line;	/* where [heal] began; 0: not yet */
 };
 
 static void
@@ -401,6 +402,12 @@ section(struct parser *p, char *s)
 	s[len - 1] = '\0';
 	s = str_trim(s + 1);
 	if (strcmp(s, "heal") == 0) {
+		if (p->heal_line != 0) {
+			perr(p, "[heal] already defined at line %u",
+			    p->heal_line);
+			return;
+		}
+		p->heal_line = p->line;
 		p->sec = SEC_HEAL;
 		p->bad_section = 0;
 		return;
@@ -501,7 +508,7 @@ int
 conf_load(struct conf *c, const char *path, int must_exist,
     struct conf_errors *errs)
 {
-	struct parser p = { c, errs, path, 0, SEC_NONE, NULL, 0 };
+	struct parser p = { c, errs, path, 0, SEC_NONE, NULL, 0, 0 };
 	char line[CONF_LINE_MAX + 2];
 	int skipping = 0;
 	struct stat st;

@@ -38,7 +38,8 @@ struct exec_result {
 int exec_run(const char *const argv[], int timeout_ms,
     struct exec_buf *out, struct exec_buf *err, struct exec_result *res);
 
-/* "exited 0", "exited 3", "killed by SIGKILL", "timed out after 5000 ms",
+/* "exited 0", "exited 3", "killed by SIGKILL", "timed out after 5000 ms,
+ * killed",
  * "not started: No such file or directory" into buf[n]. */
 void exec_describe(const struct exec_result *res, char *buf, size_t n);
 

@@ -14,6 +14,7 @@ enum {
 	EXIT_NO_UNIT = 66,	/* systemd knows no such unit */
 	EXIT_SYSTEM = 71,	/* systemctl, /proc or a system call failed */
 	EXIT_CANT_WRITE = 73,	/* report, history or drop-in not written */
+	EXIT_BUSY = 75,		/* heal: another heal of the unit runs */
 	EXIT_CONFIG = 78,	/* the configuration file is broken */
 };
 

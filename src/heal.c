@@ -1,6 +1,8 @@
 /* heal.c - see heal.h. */
 #include "heal.h"
 #include "journal.h"
+#include "lock.h"
+#include "ratelimit.h"
 #include "strategy.h"
 #include "log.h"
 #include "tcp.h"
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 /* Polling: fast until the service serves, so downtime is measured
@@ -40,6 +43,12 @@ heal_result_word(enum heal_result r)
 		return "no-such-unit";
 	case HEAL_ERROR:
 		return "error";
+	case HEAL_RATE_LIMITED:
+		return "rate-limited";
+	case HEAL_SUPPRESSED:
+		return "suppressed";
+	case HEAL_BUSY:
+		return "busy";
 	}
 	return "?";
 }
@@ -69,6 +78,7 @@ heal_init(struct heal *h, const struct conf *conf,
 	str_copy(h->unit, sizeof h->unit, unit);
 	conf_policy(conf, unit, &h->pol);
 	h->dry_run = dry_run;
+	h->lock_fd = -1;
 	h->started = (int64_t)time(NULL);
 	h->started_usec = mono_usec();
 	svc_show_init(&h->before);
@@ -229,9 +239,9 @@ heal_conflict(struct heal *h, const char *fmt, ...)
 
 	h->conflict = 1;
 	va_start(ap, fmt);
-	vsnprintf(h->escalation, sizeof h->escalation, fmt, ap);
+	vsnprintf(h->esc.reason, sizeof h->esc.reason, fmt, ap);
 	va_end(ap);
-	logx(LOG_WARNING, "%s: %s", h->unit, h->escalation);
+	logx(LOG_WARNING, "%s: %s", h->unit, h->esc.reason);
 }
 
 /* systemd refuses a start past StartLimitBurst= and says so in the
@@ -366,11 +376,110 @@ try_strategies(struct heal *h)
 	h->result = h->dry_run ? HEAL_DRY_RUN : HEAL_NOT_HEALED;
 }
 
+/* Fill the escalation: the reason, and the exact commands a human
+ * should run, starting with how to reach this machine. */
+static void
+escalate(struct heal *h, const char *reason)
+{
+	struct escalation *e = &h->esc;
+	struct utsname u;
+	char target[160];
+	unsigned k = 0;
+
+	e->needed = 1;
+	e->critical = h->pol.critical;
+	if (reason != NULL)
+		str_copy(e->reason, sizeof e->reason, reason);
+	if (h->conf->ssh_target[0] != '\0')
+		str_copy(target, sizeof target, h->conf->ssh_target);
+	else if (uname(&u) == 0)
+		str_fmt(target, sizeof target, "root@%s", u.nodename);
+	else
+		str_copy(target, sizeof target, "root@THIS-HOST");
+	str_fmt(e->cmds[k++], sizeof e->cmds[0], "ssh %s", target);
+	str_fmt(e->cmds[k++], sizeof e->cmds[0], "systemctl status %s",
+	    h->unit);
+	str_fmt(e->cmds[k++], sizeof e->cmds[0], "journalctl -u %s -b",
+	    h->unit);
+	if (h->cause.invocation[0])
+		str_fmt(e->cmds[k++], sizeof e->cmds[0],
+		    "journalctl _SYSTEMD_INVOCATION_ID=%s",
+		    h->cause.invocation);
+	str_fmt(e->cmds[k++], sizeof e->cmds[0],
+	    "systemctl restart %s   # once the cause is fixed", h->unit);
+	e->ncmds = k;
+	logx(LOG_CRIT, "%s: ESCALATED%s: %s", h->unit,
+	    e->critical ? " (critical unit)" : "", e->reason);
+}
+
+/* Over max_heals in window_sec: do not touch the unit.  Returns 1 when
+ * the heal stops here. */
+static int
+rate_limited(struct heal *h)
+{
+	struct rl_state st;
+	char why[HEAL_DETAIL_MAX];
+	enum rl_verdict v;
+
+	v = ratelimit_check(h->conf->state_dir, h->unit, h->pol.max_heals,
+	    h->pol.window_sec, h->started, &st);
+	h->rl_heals = st.heals;
+	h->rl_escalated = st.escalated;
+	if (st.bad)
+		logx(LOG_WARNING, "%s: %u unreadable history lines ignored "
+		    "by the rate limit", h->unit, st.bad);
+	if (v == RL_ALLOW)
+		return 0;
+	str_fmt(why, sizeof why, "rate limit: %u heals in the last %u s "
+	    "(max_heals = %u); ansai will not restart it again until the "
+	    "window passes", st.heals, h->pol.window_sec, h->pol.max_heals);
+	if (v == RL_ESCALATE) {
+		h->result = HEAL_RATE_LIMITED;
+		str_copy(h->summary, sizeof h->summary, why);
+		heal_gather(h, 0);
+		escalate(h, why);
+	} else {
+		char when[32];
+
+		h->result = HEAL_SUPPRESSED;
+		time_iso(when, sizeof when, st.escalated);
+		str_fmt(h->summary, sizeof h->summary, "%s; a human was "
+		    "told at %s", why, when);
+		logx(LOG_WARNING, "%s: %s", h->unit, h->summary);
+	}
+	return 1;
+}
+
+static int
+take_lock(struct heal *h)
+{
+	char why[256];
+	int r;
+
+	r = lock_unit(h->conf->state_dir, h->unit, &h->lock_fd, why,
+	    sizeof why);
+	if (r == 1) {
+		str_copy(h->summary, sizeof h->summary, "another heal of "
+		    "this unit is running; this trigger is recorded only");
+		logx(LOG_NOTICE, "%s: %s", h->unit, h->summary);
+		h->result = HEAL_BUSY;
+		return -1;
+	}
+	/* Without a lock the heal still goes on: a heal refused because
+	 * the state directory is broken would be the worse failure. */
+	if (r < 0)
+		logx(LOG_WARNING, "%s: healing without a lock: %s", h->unit,
+		    why);
+	return 0;
+}
+
 enum heal_result
 heal_run(struct heal *h)
 {
 	char why[256], desc[256];
 
+	if (!h->dry_run && take_lock(h) < 0)
+		return h->result;
 	if (svc_query(h->unit, &h->before, why, sizeof why) < 0) {
 		logx(LOG_ERR, "%s: cannot read its state: %s", h->unit, why);
 		str_fmt(h->summary, sizeof h->summary,
@@ -401,6 +510,10 @@ heal_run(struct heal *h)
 	if (h->conf_errs != NULL)
 		logx(LOG_WARNING, "%s: configuration %s is broken; healing "
 		    "with built-in defaults", h->unit, h->conf->path);
+	if (!h->dry_run && rate_limited(h)) {
+		h->after = h->before;
+		return h->result;
+	}
 
 	try_strategies(h);
 	heal_gather(h, 0);
@@ -422,12 +535,14 @@ heal_run(struct heal *h)
 	} else if (h->result == HEAL_DRY_RUN) {
 		str_copy(h->summary, sizeof h->summary,
 		    "dry run: nothing was changed");
+	} else if (h->conflict) {
+		str_fmt(h->summary, sizeof h->summary, "stopped: %s",
+		    h->esc.reason);
+		escalate(h, NULL);
 	} else {
 		str_copy(h->summary, sizeof h->summary, "every strategy "
 		    "failed or none applied; a human is needed");
-		logx(h->pol.critical ? LOG_CRIT : LOG_ERR, "%s: NOT healed%s: "
-		    "%s", h->unit, h->pol.critical ? " (critical unit)" : "",
-		    h->summary);
+		escalate(h, h->summary);
 	}
 	return h->result;
 }

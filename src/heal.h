@@ -30,6 +30,24 @@ enum heal_result {
 	HEAL_DRY_RUN,		/* decided, changed nothing */
 	HEAL_NO_UNIT,		/* systemd knows no such unit */
 	HEAL_ERROR,		/* could not even ask systemd */
+	HEAL_RATE_LIMITED,	/* over max_heals: not touched, escalated */
+	HEAL_SUPPRESSED,	/* over it again: a human was already told */
+	HEAL_BUSY,		/* another heal of this unit is running */
+};
+
+#define HEAL_CMDS_MAX 6
+
+/*
+ * Why and how a human must step in.  It is data, not text, so that the
+ * report and each alert channel can render it in its own form; only the
+ * report's own path is added by whoever knows it.
+ */
+struct escalation {
+	int needed;
+	int critical;
+	char reason[HEAL_DETAIL_MAX];
+	unsigned ncmds;
+	char cmds[HEAL_CMDS_MAX][320];	/* exact commands, first: ssh */
 };
 
 enum strat_status { SS_NOT_RUN, SS_OK, SS_FAILED, SS_SKIPPED };
@@ -67,7 +85,10 @@ struct heal {
 	/* escalation: set when a human is needed */
 	int conflict;			/* a strategy found what it must
 					   not fix: stop, escalate */
-	char escalation[HEAL_DETAIL_MAX];	/* why a human is needed */
+	struct escalation esc;
+	int lock_fd;			/* held until ansai exits */
+	unsigned rl_heals;		/* heals counted in the window */
+	int64_t rl_escalated;		/* when the limit last escalated */
 
 	/* evidence */
 	int have_evidence;

@@ -27,8 +27,11 @@ history_format(const struct hist_entry *e, char *buf, size_t n)
 		errno = EINVAL;
 		return -1;
 	}
+	/* Past 24.8 days "downtime" is no longer a heal's measure, and
+	 * the cap keeps the field within a 32-bit long when read back. */
 	if (str_fmt(buf, n, "v1\t%" PRId64 "\t%s\t%s\t%s\t%ld\t%s\t%s\n",
-	    e->when, e->unit, e->result, e->cause, e->downtime_ms,
+	    e->when, e->unit, e->result, e->cause,
+	    e->downtime_ms > 0x7fffffffL ? 0x7fffffffL : e->downtime_ms,
 	    e->strategies, e->report) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -163,6 +166,13 @@ each_file(const char *path, const char *unit,
 		}
 		if (unit == NULL || strcmp(unit, e.unit) == 0)
 			fn(&e, arg);
+	}
+	if (ferror(f)) {
+		int saved = errno;
+
+		fclose(f);
+		errno = saved ? saved : EIO;
+		return -1;
 	}
 	fclose(f);
 	return 0;

@@ -28,10 +28,11 @@ clean_line(const char *p, size_t len, char *out, size_t n, size_t *pos)
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)p[i];
+		int plain = c == '\t' || (c >= 0x20 && c != 0x7f);
 
-		if (w + 4 > JOURNAL_LINE_MAX)
+		if (w + (plain ? 1 : 4) > JOURNAL_LINE_MAX)
 			break;
-		if (c == '\t' || (c >= 0x20 && c != 0x7f)) {
+		if (plain) {
 			line[w++] = (char)c;
 		} else {
 			snprintf(line + w, 5, "\\x%02x", c);

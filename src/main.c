@@ -55,7 +55,7 @@ static const char usage_text[] =
     "\n"
     "Exit: 0 ok/healed, 1 not healed, 2 nothing to do, 64 usage,\n"
     "65 bad unit name, 66 no such unit, 71 system error, 73 cannot\n"
-    "write, 78 configuration error.\n";
+    "write, 75 another heal of the unit runs, 78 configuration error.\n";
 
 /* "ansai: MSG 'ARG'" (ARG optional), then the usage text. */
 static int
@@ -123,7 +123,11 @@ record(struct heal *h)
 
 	if (state_dir_make(h->conf->state_dir) < 0)
 		log_errno(LOG_ERR, "cannot create %s", h->conf->state_dir);
-	if (report_save(h, why, sizeof why) < 0)
+	/* A refused or repeated trigger changes nothing: a history line
+	 * says it happened; a report would only bury the real ones. */
+	if (h->result == HEAL_SUPPRESSED || h->result == HEAL_BUSY)
+		;
+	else if (report_save(h, why, sizeof why) < 0)
 		logx(LOG_ERR, "%s: report not written: %s", h->unit, why);
 	else
 		logx(LOG_INFO, "%s: report %s", h->unit, h->report_path);
@@ -196,9 +200,16 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 		break;
 	}
 	record(&h);
-	if (h.result == HEAL_HEALED)
+	switch (h.result) {
+	case HEAL_HEALED:
 		return EXIT_OK;
-	return h.result == HEAL_NOTHING ? EXIT_NOTHING : EXIT_NOT_HEALED;
+	case HEAL_NOTHING:
+		return EXIT_NOTHING;
+	case HEAL_BUSY:
+		return EXIT_BUSY;
+	default:
+		return EXIT_NOT_HEALED;
+	}
 }
 
 /* ---- enable / disable ---- */

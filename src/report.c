@@ -45,8 +45,14 @@ headline(const struct heal *h)
 	case HEAL_DRY_RUN:
 		return "DRY RUN (nothing changed)";
 	case HEAL_NOT_HEALED:
-		return h->pol.critical ? "NOT HEALED - CRITICAL unit, needs "
-		    "a human now" : "NOT HEALED - needs a human";
+	case HEAL_RATE_LIMITED:
+		return h->pol.critical ? "NOT HEALED - ESCALATED - CRITICAL "
+		    "unit, needs a human now" : "NOT HEALED - ESCALATED, "
+		    "needs a human";
+	case HEAL_SUPPRESSED:
+		return "NOT HEALED - rate limited, a human was already told";
+	case HEAL_BUSY:
+		return "BUSY - another heal of this unit was running";
 	default:
 		return "ERROR";
 	}
@@ -91,11 +97,29 @@ render_strategies(const struct heal *h, char *buf, size_t n)
 }
 
 static void
+render_escalation(const struct heal *h, char *buf, size_t n)
+{
+	const struct escalation *e = &h->esc;
+	unsigned i;
+
+	str_append(buf, n, "  %s%s\n", e->critical ? "CRITICAL unit.  " :
+	    "", e->reason);
+	str_append(buf, n, "  Run:\n");
+	for (i = 0; i < e->ncmds; i++)
+		str_append(buf, n, "    %s\n", e->cmds[i]);
+	if (h->report_path[0])
+		str_append(buf, n, "    cat %s\n", h->report_path);
+}
+
+static void
 render_next(const struct heal *h, char *buf, size_t n)
 {
 	if (h->result == HEAL_HEALED)
 		str_append(buf, n, "  Nothing urgent.  To see why it failed:"
 		    "\n");
+	else if (h->result == HEAL_NOTHING)
+		str_append(buf, n, "  Nothing urgent: it was up, or systemd "
+		    "was bringing it back.  To look:\n");
 	else
 		str_append(buf, n, "  The service is still down.  Look at "
 		    "it now:\n");
@@ -154,6 +178,11 @@ report_render(const struct heal *h, char *buf, size_t n)
 	if (h->after.active_state[0])
 		render_state(buf, n, "State when ansai finished", &h->after);
 
+	if (h->esc.needed) {
+		section(buf, n, "ESCALATED: a human is needed");
+		render_escalation(h, buf, n);
+	}
+
 	section(buf, n, "Strategies tried");
 	strat_list_format(&h->pol.strategies, strats, sizeof strats);
 	str_append(buf, n, "  Configured order: %s\n", strats);
@@ -198,7 +227,8 @@ report_render(const struct heal *h, char *buf, size_t n)
 	if (strlen(buf) + 1 >= n) {
 		static const char cut[] = "\n[report cut: too long]\n";
 
-		memcpy(buf + n - sizeof cut, cut, sizeof cut);
+		if (n >= sizeof cut)
+			memcpy(buf + n - sizeof cut, cut, sizeof cut);
 	}
 }
 
@@ -220,8 +250,18 @@ state_dir_make(const char *dir)
 			return -1;
 		path[i] = '/';
 	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -1;
+	if (mkdir(path, 0700) < 0) {
+		struct stat st;
+
+		if (errno != EEXIST)
+			return -1;
+		if (stat(path, &st) < 0)
+			return -1;
+		if (!S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -263,6 +303,7 @@ report_save(struct heal *h, char *why, size_t wn)
 	if (str_fmt(path, pn, "%s/%s-%s-%ld.txt", dir, stamp, part,
 	    (long)getpid()) < 0) {
 		str_copy(why, wn, "report path too long");
+		path[0] = '\0';
 		return -1;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,

@@ -22,6 +22,20 @@ static const struct {
 	{ SIGSYS, "SYS" },
 };
 
+/* Real-time signals as systemd names them: RTMIN is 34 there (glibc
+ * keeps 32 and 33 for itself), whatever libc ansai is built with. */
+#define RT_FIRST 34
+#define RT_LAST 64
+
+static const char *const rtnames[RT_LAST - RT_FIRST + 1] = {
+	"RTMIN", "RTMIN+1", "RTMIN+2", "RTMIN+3", "RTMIN+4", "RTMIN+5",
+	"RTMIN+6", "RTMIN+7", "RTMIN+8", "RTMIN+9", "RTMIN+10", "RTMIN+11",
+	"RTMIN+12", "RTMIN+13", "RTMIN+14", "RTMIN+15", "RTMIN+16",
+	"RTMIN+17", "RTMIN+18", "RTMIN+19", "RTMIN+20", "RTMIN+21",
+	"RTMIN+22", "RTMIN+23", "RTMIN+24", "RTMIN+25", "RTMIN+26",
+	"RTMIN+27", "RTMIN+28", "RTMIN+29", "RTMIN+30",
+};
+
 const char *
 signame(int signo)
 {
@@ -30,6 +44,8 @@ signame(int signo)
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		if (sigs[i].no == signo)
 			return sigs[i].name;
+	if (signo >= RT_FIRST && signo <= RT_LAST)
+		return rtnames[signo - RT_FIRST];
 	return "?";
 }
 
@@ -43,5 +59,8 @@ signum(const char *name)
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		if (strcmp(sigs[i].name, name) == 0)
 			return sigs[i].no;
+	for (i = 0; i < sizeof rtnames / sizeof rtnames[0]; i++)
+		if (strcmp(rtnames[i], name) == 0)
+			return RT_FIRST + (int)i;
 	return -1;
 }

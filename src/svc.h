@@ -42,7 +42,8 @@ struct svc_show {
 	char user[64];
 	char on_failure[512];
 	char cgroup[512];	/* ControlGroup */
-	int dropped;		/* values that did not fit their field */
+	int dropped;		/* values that did not fit their field, and
+				   lines too long to read */
 };
 
 /* The property list ansai asks for, comma-separated for `-p`. */

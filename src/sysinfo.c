@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <stddef.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,15 +66,25 @@ meminfo_parse(const char *text, struct meminfo *m)
 	return m->total == SYSINFO_UNKNOWN ? -1 : 0;
 }
 
+/* A load or a duration from /proc: finite, not negative, and below
+ * max (a bound that also keeps casts to integers defined). */
+static int
+sane(double v, double max)
+{
+	return isfinite(v) && v >= 0 && v < max;
+}
+
 int
 loadavg_parse(const char *text, struct loadavg *l)
 {
-	char tail;
+	int end = -1;
 
 	memset(l, 0, sizeof *l);
-	if (sscanf(text, "%lf %lf %lf %u/%u %*u%c", &l->one, &l->five,
-	    &l->fifteen, &l->running, &l->total, &tail) != 6 ||
-	    tail != '\n' || l->one < 0 || l->five < 0 || l->fifteen < 0)
+	if (sscanf(text, "%lf %lf %lf %u/%u %*u%n", &l->one, &l->five,
+	    &l->fifteen, &l->running, &l->total, &end) != 5 || end < 0 ||
+	    (text[end] != '\0' && strcmp(text + end, "\n") != 0) ||
+	    !sane(l->one, 1e6) || !sane(l->five, 1e6) ||
+	    !sane(l->fifteen, 1e6))
 		return -1;
 	return 0;
 }
@@ -83,8 +94,11 @@ uptime_parse(const char *text, double *sec)
 {
 	char *end;
 
+	if (*text < '0' || *text > '9')
+		return -1;
 	*sec = strtod(text, &end);
-	if (end == text || *end != ' ' || *sec < 0)
+	/* 1e10 s is over 300 years: anything above is not an uptime. */
+	if (end == text || *end != ' ' || !sane(*sec, 1e10))
 		return -1;
 	return 0;
 }

@@ -64,9 +64,12 @@ unit_name_service(const char *in, char out[UNIT_NAME_MAX])
 		return UNIT_EMPTY;
 	if (type_suffix(in) == 0) {
 		/* The shorthand systemctl accepts: no type means service. */
-		if (str_fmt(out, UNIT_NAME_MAX, "%s.service", in) < 0)
+		if (str_fmt(out, UNIT_NAME_MAX, "%s.service", in) < 0) {
+			out[0] = '\0';
 			return UNIT_TOO_LONG;
+		}
 	} else if (str_copy(out, UNIT_NAME_MAX, in) < 0) {
+		out[0] = '\0';
 		return UNIT_TOO_LONG;
 	}
 	e = unit_name_check(out);
