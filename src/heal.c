@@ -3,6 +3,7 @@
 #include "journal.h"
 #include "lock.h"
 #include "ratelimit.h"
+#include "rollback.h"
 #include "strategy.h"
 #include "log.h"
 #include "tcp.h"
@@ -473,6 +474,24 @@ take_lock(struct heal *h)
 	return 0;
 }
 
+/* rollback = yes: a unit just verified healthy gives the new
+ * last-known-good copies of its files.  It runs after the service
+ * serves again, so it never adds to the downtime. */
+static void
+keep_good_copies(struct heal *h)
+{
+	char why[512];
+	int k;
+
+	if (h->dry_run)
+		return;
+	k = rollback_snapshot(h->conf, h->unit, why, sizeof why);
+	if (k > 0)
+		logx(LOG_INFO, "%s: %s", h->unit, why);
+	else if (k < 0)
+		logx(LOG_WARNING, "%s: no good copy taken: %s", h->unit, why);
+}
+
 enum heal_result
 heal_run(struct heal *h)
 {
@@ -532,6 +551,7 @@ heal_run(struct heal *h)
 			str_copy(h->summary, sizeof h->summary,
 			    "serving again");
 		logx(LOG_NOTICE, "%s: healed: %s", h->unit, h->summary);
+		keep_good_copies(h);
 	} else if (h->result == HEAL_DRY_RUN) {
 		str_copy(h->summary, sizeof h->summary,
 		    "dry run: nothing was changed");

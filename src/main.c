@@ -13,6 +13,7 @@
 #include "log.h"
 #include "port.h"
 #include "report.h"
+#include "rollback.h"
 #include "svc.h"
 #include "unitname.h"
 #include "util.h"
@@ -295,6 +296,19 @@ cmd_enable(struct ctx *c, int argc, char **argv)
 			continue;
 		}
 		printf("%s: enabled: OnFailure=%s\n", units[i], s.on_failure);
+	}
+	/* rollback = yes: a unit enabled while healthy gives the first
+	 * last-known-good copies of its config files. */
+	if (load_conf(c, 1) == 0 && !c->conf_broken) {
+		for (i = 0; i < argc; i++) {
+			int k = rollback_snapshot(&c->conf, units[i], why,
+			    sizeof why);
+
+			if (k > 0)
+				printf("%s: %s\n", units[i], why);
+			else if (k < 0)
+				logx(LOG_WARNING, "%s: %s", units[i], why);
+		}
 	}
 	return r;
 }
