@@ -191,10 +191,13 @@ cause_describe(const struct cause *c, char *buf, size_t n)
 		    signame(c->signo));
 		break;
 	case CAUSE_EXIT:
-		if (c->code > 128 && c->code < 128 + 65)
+		if (c->code == 128 + 9)
+			str_copy(buf, n, "exited with code 137 (128+9: a "
+			    "process it ran was killed by SIGKILL, which is "
+			    "what the OOM killer sends)");
+		else if (c->code > 128 && c->code < 128 + 65)
 			str_fmt(buf, n, "exited with code %d (128+%d: a "
-			    "process was killed by SIG%s, often the OOM "
-			    "killer when it is SIGKILL)", c->code,
+			    "process it ran was killed by SIG%s)", c->code,
 			    c->code - 128, signame(c->code - 128));
 		else if ((hint = exit_hint(c->code)) != NULL)
 			str_fmt(buf, n, "exited with code %d (%s)", c->code,

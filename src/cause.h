@@ -48,8 +48,8 @@ void cause_from_show(const struct svc_show *s, struct cause *c);
 void cause_tag(const struct cause *c, char *buf, size_t n);
 
 /* One sentence for a human: "killed by signal SIGKILL", "exited with
- * code 137 (128+9: a process was killed by SIGKILL, often the OOM
- * killer when it is SIGKILL)". */
+ * code 137 (128+9: a process it ran was killed by SIGKILL, which is
+ * what the OOM killer sends)". */
 void cause_describe(const struct cause *c, char *buf, size_t n);
 
 #endif

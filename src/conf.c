@@ -509,44 +509,35 @@ conf_load(struct conf *c, const char *path, int must_exist,
     struct conf_errors *errs)
 {
 	struct parser p = { c, errs, path, 0, SEC_NONE, NULL, 0, 0 };
-	char line[CONF_LINE_MAX + 2];
-	int skipping = 0;
-	struct stat st;
+	char line[CONF_LINE_MAX + 1];
+	unsigned flags;
+	size_t len;
 	FILE *f;
+	int r;
 
 	conf_defaults(c);
 	memset(errs, 0, sizeof *errs);
-	f = fopen(path, "re");
+	f = fopen_regular(path);
 	if (f == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		perr(&p, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		perr(&p, "not a regular file");
-		fclose(f);
+		if (errno == EINVAL)
+			perr(&p, "not a regular file");
+		else
+			perr(&p, "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	str_copy(c->path, sizeof c->path, path);
-	while (fgets(line, sizeof line, f) != NULL) {
-		size_t len = strlen(line);
-		int whole = len > 0 && line[len - 1] == '\n';
-
-		if (!skipping)
-			p.line++;
-		if (skipping) {
-			skipping = !whole;
-			continue;
-		}
-		if (!whole && !feof(f)) {
+	while ((r = line_read(f, line, sizeof line, &len, &flags)) == 1) {
+		p.line++;
+		if (flags & LINE_LONG)
 			perr(&p, "line longer than %d bytes", CONF_LINE_MAX);
-			skipping = 1;
-			continue;
-		}
-		parse_line(&p, line);
+		else if (flags & LINE_NUL)
+			perr(&p, "NUL byte in line");
+		else
+			parse_line(&p, line);
 	}
-	if (ferror(f)) {
+	if (r < 0) {
 		p.line = 0;
 		perr(&p, "read error: %s", strerror(errno));
 	}

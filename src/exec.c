@@ -70,8 +70,49 @@ fail:
 	_exit(127);
 }
 
+static void buf_store(struct exec_buf *b, const char *data, size_t n);
+
+/* With line_cap, each line keeps its first line_cap bytes; a cut line
+ * ends with " [... N more bytes]".  Capping as the bytes stream in is
+ * what stops one huge line from pushing every other line out of a
+ * keep_tail buffer. */
 static void
 buf_take(struct exec_buf *b, const char *data, size_t n)
+{
+	char mark[48];
+	size_t i, run = 0;
+
+	if (b == NULL || b->cap == 0)
+		return;
+	if (b->line_cap == 0) {
+		buf_store(b, data, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (data[i] == '\n') {
+			buf_store(b, data + i - run, run);
+			run = 0;
+			if (b->line_drop > 0) {
+				str_fmt(mark, sizeof mark, " [... %zu more "
+				    "bytes]", b->line_drop);
+				buf_store(b, mark, strlen(mark));
+			}
+			buf_store(b, "\n", 1);
+			b->line_len = b->line_drop = 0;
+		} else if (b->line_len < b->line_cap) {
+			b->line_len++;
+			run++;
+		} else {
+			buf_store(b, data + i - run, run);
+			run = 0;
+			b->line_drop++;
+		}
+	}
+	buf_store(b, data + n - run, run);
+}
+
+static void
+buf_store(struct exec_buf *b, const char *data, size_t n)
 {
 	size_t room;
 
@@ -105,6 +146,7 @@ buf_init(struct exec_buf *b)
 		return;
 	b->len = 0;
 	b->truncated = 0;
+	b->line_len = b->line_drop = 0;
 	if (b->cap > 0)
 		b->data[0] = '\0';
 }

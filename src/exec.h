@@ -19,6 +19,10 @@ struct exec_buf {
 	size_t len;
 	int truncated;		/* more output arrived than fitted */
 	int keep_tail;		/* when full, keep the newest bytes */
+	size_t line_cap;	/* >0: keep at most this many bytes of
+				   each line, and mark the cut */
+	size_t line_len;	/* private: bytes kept of this line */
+	size_t line_drop;	/* private: bytes dropped from it */
 };
 
 struct exec_result {

@@ -492,6 +492,14 @@ keep_good_copies(struct heal *h)
 		logx(LOG_WARNING, "%s: no good copy taken: %s", h->unit, why);
 }
 
+/* inactive with Result=success: someone stopped it on purpose. */
+static int
+stopped_cleanly(const struct svc_show *s)
+{
+	return strcmp(s->active_state, "inactive") == 0 &&
+	    strcmp(s->result, "success") == 0;
+}
+
 enum heal_result
 heal_run(struct heal *h)
 {
@@ -511,10 +519,13 @@ heal_run(struct heal *h)
 		    "systemd knows no such unit; nothing was done");
 		return h->result = HEAL_NO_UNIT;
 	}
-	if (svc_is_handled(&h->before)) {
+	if (svc_is_handled(&h->before) || stopped_cleanly(&h->before)) {
 		str_fmt(h->summary, sizeof h->summary, "the unit is %s/%s: "
-		    "it is up or systemd is bringing it back; nothing done",
-		    h->before.active_state, h->before.sub_state);
+		    "%s; nothing done", h->before.active_state,
+		    h->before.sub_state, stopped_cleanly(&h->before) ?
+		    "it was stopped, it did not fail, and ansai does not "
+		    "start what someone stopped" :
+		    "it is up or systemd is bringing it back");
 		logx(LOG_INFO, "%s: %s", h->unit, h->summary);
 		h->result = HEAL_NOTHING;
 		detect_cause(h);

@@ -142,39 +142,30 @@ each_file(const char *path, const char *unit,
     void (*fn)(const struct hist_entry *, void *), void *arg,
     unsigned *bad)
 {
-	char line[HISTORY_LINE_MAX + 2];
+	char line[HISTORY_LINE_MAX];
 	struct hist_entry e;
-	int skipping = 0;
+	unsigned flags;
+	size_t len;
 	FILE *f;
+	int r, saved;
 
-	f = fopen(path, "re");
+	f = fopen_regular(path);
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		size_t len = strlen(line);
-		int whole = len > 0 && line[len - 1] == '\n';
-
-		if (skipping || (!whole && !feof(f))) {
-			if (!skipping)
-				(*bad)++;
-			skipping = !whole;
-			continue;
-		}
-		if (history_parse(line, &e) < 0) {
+	while ((r = line_read(f, line, sizeof line, &len, &flags)) == 1) {
+		if (flags != 0 || history_parse(line, &e) < 0) {
 			(*bad)++;
 			continue;
 		}
 		if (unit == NULL || strcmp(unit, e.unit) == 0)
 			fn(&e, arg);
 	}
-	if (ferror(f)) {
-		int saved = errno;
-
-		fclose(f);
+	saved = errno;
+	fclose(f);
+	if (r < 0) {
 		errno = saved ? saved : EIO;
 		return -1;
 	}
-	fclose(f);
 	return 0;
 }
 

@@ -19,25 +19,65 @@ journal_invocation_valid(const char *s)
 	return s[32] == '\0';
 }
 
+/* Length of the valid UTF-8 sequence at p (at most left bytes), or 0
+ * when it is not one: no overlong forms, no surrogates, nothing above
+ * U+10FFFF. */
+static size_t
+utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
 /* Append one cleaned line (len raw bytes at p) to out; 0 when it fit. */
 static int
 clean_line(const char *p, size_t len, char *out, size_t n, size_t *pos)
 {
-	char line[JOURNAL_LINE_MAX + 64];
-	size_t i, w = 0;
+	/* Every raw byte may become 4: \xNN. */
+	char line[(JOURNAL_LINE_MAX + JOURNAL_MARK_ROOM) * 4 + 64];
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i = 0, w = 0, k;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-		int plain = c == '\t' || (c >= 0x20 && c != 0x7f);
-
-		if (w + (plain ? 1 : 4) > JOURNAL_LINE_MAX)
-			break;
-		if (plain) {
-			line[w++] = (char)c;
-		} else {
-			snprintf(line + w, 5, "\\x%02x", c);
+	/* The stream was already capped at JOURNAL_LINE_MAX with a mark
+	 * appended (see journal_fetch); leave room for that mark. */
+	while (i < len && i < JOURNAL_LINE_MAX + JOURNAL_MARK_ROOM) {
+		k = utf8_len(u + i, len - i);
+		/* C1 controls are U+0080..U+009F: 0xC2 0x80..0x9F. */
+		if (k == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)
+			k = 0;
+		if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f) && u[i] != '\t')
+			k = 0;
+		if (k == 0) {
+			snprintf(line + w, 5, "\\x%02x", u[i]);
 			w += 4;
+			i++;
+			continue;
 		}
+		memcpy(line + w, u + i, k);
+		w += k;
+		i += k;
 	}
 	line[w] = '\0';
 	if (i < len)
@@ -79,8 +119,10 @@ journal_fetch(const char *unit, const char *invocation, unsigned lines,
 {
 	char raw[JOURNAL_RAW_MAX];
 	char nbuf[16], m1[64], m2[64], ubuf[300], err[512];
+	/* Lines are capped as they arrive (with room for the cut's mark),
+	 * so the kept tail always holds the last lines, however long. */
 	struct exec_buf ob = { .data = raw, .cap = sizeof raw,
-		.keep_tail = 1 };
+		.keep_tail = 1, .line_cap = JOURNAL_LINE_MAX };
 	struct exec_buf eb = { .data = err, .cap = sizeof err };
 	const char *argv[16];
 	struct exec_result r;

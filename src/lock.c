@@ -14,20 +14,18 @@ lock_unit(const char *state_dir, const char *unit, int *fd, char *why,
     size_t n)
 {
 	char dir[300], path[600];
-	size_t i, len;
 
 	*fd = -1;
+	/* The unit's name verbatim: any rewriting (of its backslashes,
+	 * say) could give two units one lock. */
 	if (str_fmt(dir, sizeof dir, "%s/locks", state_dir) < 0 ||
 	    str_fmt(path, sizeof path, "%s/%s.lock", dir, unit) < 0) {
 		str_copy(why, n, "lock path too long");
 		return -1;
 	}
-	/* Same file-name rule as reports: no backslashes. */
-	len = strlen(dir);
-	for (i = len; path[i]; i++)
-		if (path[i] == '\\')
-			path[i] = '_';
-	if (state_dir_make(dir) < 0) {
+	/* The state directory first, so it gets its own 0700 rather than
+	 * the 0755 of a parent made on the way to locks/. */
+	if (state_dir_make(state_dir) < 0 || state_dir_make(dir) < 0) {
 		str_fmt(why, n, "cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}

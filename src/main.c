@@ -114,22 +114,28 @@ unit_arg(const char *arg, char out[UNIT_NAME_MAX])
 
 /* ---- heal ---- */
 
-static void
+/* Report, history line, pruning.  0, or -1 when something the README
+ * promises was not written (the heal's outcome stands either way). */
+static int
 record(struct heal *h)
 {
 	struct hist_entry e;
 	char why[256];
 	unsigned i;
+	int r = 0;
 
-	if (state_dir_make(h->conf->state_dir) < 0)
+	if (state_dir_make(h->conf->state_dir) < 0) {
 		log_errno(LOG_ERR, "cannot create %s", h->conf->state_dir);
+		r = -1;
+	}
 	/* A refused or repeated trigger changes nothing: a history line
 	 * says it happened; a report would only bury the real ones. */
 	if (h->result == HEAL_SUPPRESSED || h->result == HEAL_BUSY)
 		;
-	else if (report_save(h, why, sizeof why) < 0)
+	else if (report_save(h, why, sizeof why) < 0) {
 		logx(LOG_ERR, "%s: report not written: %s", h->unit, why);
-	else
+		r = -1;
+	} else
 		logx(LOG_INFO, "%s: report %s", h->unit, h->report_path);
 	memset(&e, 0, sizeof e);
 	e.when = h->started;
@@ -145,10 +151,14 @@ record(struct heal *h)
 		str_copy(e.strategies, sizeof e.strategies, "-");
 	str_copy(e.report, sizeof e.report, h->report_path[0] ?
 	    h->report_path : "-");
-	if (history_append(h->conf->state_dir, &e) < 0)
+	if (history_append(h->conf->state_dir, &e) < 0) {
 		log_errno(LOG_ERR, "%s: history not written in %s", h->unit,
 		    h->conf->state_dir);
-	report_prune(h->conf->state_dir, h->conf->keep_reports);
+		r = -1;
+	}
+	report_prune(h->conf->state_dir, h->conf->keep_reports,
+	    h->report_path[0] ? h->report_path : NULL);
+	return r;
 }
 
 /* The benchmark reads this line: ansai's own peak, without the
@@ -173,7 +183,7 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 {
 	static struct heal h;	/* ~45 KiB: kept off the stack */
 	char unit[UNIT_NAME_MAX];
-	int dry = 0, i = 1;
+	int dry = 0, i = 1, recorded;
 
 	if (i < argc && strcmp(argv[i], "--dry-run") == 0) {
 		dry = 1;
@@ -190,27 +200,24 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 	heal_init(&h, &c->conf, c->conf_broken ? &c->errs : NULL, unit, dry);
 	heal_run(&h);
 	peak_rss();
-	switch (h.result) {
-	case HEAL_NO_UNIT:
+	if (h.result == HEAL_NO_UNIT)
 		return EXIT_NO_UNIT;
-	case HEAL_ERROR:
+	if (h.result == HEAL_ERROR)
 		return EXIT_SYSTEM;
-	case HEAL_DRY_RUN: {
+	if (dry) {
+		/* Whatever it found, a dry run only shows it. */
 		static char text[REPORT_MAX];
 
 		report_render(&h, text, sizeof text);
 		fputs(text, stdout);
 		return EXIT_OK;
 	}
-	default:
-		break;
-	}
-	record(&h);
+	recorded = record(&h);
 	switch (h.result) {
 	case HEAL_HEALED:
-		return EXIT_OK;
+		return recorded < 0 ? EXIT_CANT_WRITE : EXIT_OK;
 	case HEAL_NOTHING:
-		return EXIT_NOTHING;
+		return recorded < 0 ? EXIT_CANT_WRITE : EXIT_NOTHING;
 	case HEAL_BUSY:
 		return EXIT_BUSY;
 	default:
@@ -219,6 +226,10 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 }
 
 /* ---- enable / disable ---- */
+
+/* "ansai-heal@" + UNIT + ".service" must itself be a valid unit name,
+ * or systemd could never start the heal. */
+#define HEALABLE_NAME_MAX (UNIT_NAME_MAX - 1 - 11 - 8)
 
 static int
 check_units(int argc, char **argv, char units[][UNIT_NAME_MAX], int need)
@@ -234,6 +245,14 @@ check_units(int argc, char **argv, char units[][UNIT_NAME_MAX], int need)
 		}
 		if (!need)
 			continue;
+		if (strlen(units[i]) > HEALABLE_NAME_MAX) {
+			logx(LOG_ERR, "%s: refused: names longer than %d "
+			    "characters cannot be wired (ansai-heal@NAME.service "
+			    "would pass systemd's limit of 255)", units[i],
+			    HEALABLE_NAME_MAX);
+			bad = EXIT_BAD_UNIT;
+			continue;
+		}
 		if (svc_query(units[i], &s, why, sizeof why) < 0) {
 			logx(LOG_ERR, "%s: %s", units[i], why);
 			bad = EXIT_SYSTEM;
@@ -278,7 +297,11 @@ cmd_enable(struct ctx *c, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (dropin_write(DROPIN_UNITDIR, units[i], why,
 		    sizeof why) < 0) {
-			logx(LOG_ERR, "%s: %s", units[i], why);
+			logx(LOG_ERR, "%s: %s; nothing enabled", units[i], why);
+			/* All or nothing: take back what this call wrote. */
+			while (i-- > 0)
+				dropin_remove(DROPIN_UNITDIR, units[i], why,
+				    sizeof why);
 			return EXIT_CANT_WRITE;
 		}
 	}
@@ -296,6 +319,8 @@ cmd_enable(struct ctx *c, int argc, char **argv)
 			continue;
 		}
 		printf("%s: enabled: OnFailure=%s\n", units[i], s.on_failure);
+		logx(LOG_INFO, "%s: enabled: OnFailure=%s", units[i],
+		    s.on_failure);
 	}
 	/* rollback = yes: a unit enabled while healthy gives the first
 	 * last-known-good copies of its config files. */
@@ -335,6 +360,8 @@ cmd_disable(struct ctx *c, int argc, char **argv)
 		} else {
 			printf("%s: %s\n", units[i], k ? "disabled" :
 			    "was not enabled");
+			if (k)
+				logx(LOG_INFO, "%s: disabled", units[i]);
 			removed += k;
 		}
 	}
@@ -356,7 +383,9 @@ keep_last(const struct hist_entry *e, void *arg)
 	struct last *l = arg;
 
 	l->e = *e;
-	l->count++;
+	if (strcmp(e->result, "healed") == 0 ||
+	    strcmp(e->result, "not-healed") == 0)
+		l->count++;
 }
 
 static void
@@ -372,7 +401,7 @@ status_line(const char *unit, void *arg)
 	if (svc_query(unit, &s, why, sizeof why) < 0)
 		str_copy(s.active_state, sizeof s.active_state, "?");
 	history_each(dir, unit, keep_last, &l, &bad);
-	if (l.count == 0) {
+	if (l.e.when == 0) {
 		printf("%-32s %-10s %-20s %-13s %5u\n", unit, s.active_state,
 		    "never", "-", 0u);
 		return;
@@ -527,7 +556,7 @@ main(int argc, char **argv)
 	const struct command *cmd = NULL;
 	const char *env = getenv("ANSAI_CONFIG");
 	size_t k;
-	int i;
+	int i, r;
 
 	c.conf_path = CONF_DEFAULT_PATH;
 	if (env != NULL && *env != '\0') {
@@ -535,7 +564,13 @@ main(int argc, char **argv)
 		c.conf_named = 1;
 	}
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(argv[i], "-c") == 0 && i + 1 == argc)
+			return usage("option -c needs a FILE", NULL);
+		if (strcmp(argv[i], "-c") == 0) {
 			c.conf_path = argv[++i];
 			c.conf_named = 1;
 		} else if (strcmp(argv[i], "-v") == 0) {
@@ -558,5 +593,12 @@ main(int argc, char **argv)
 		return usage("unknown command", argv[i]);
 	log_open("ansai", (cmd->journal ? LOG_TO_JOURNAL : 0) |
 	    (c.verbose ? LOG_VERBOSE : 0));
-	return cmd->fn(&c, argc - i, argv + i);
+	r = cmd->fn(&c, argc - i, argv + i);
+	/* An answer that never reached its reader (a full disk, a closed
+	 * pipe) is a failure, not a success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_errno(LOG_ERR, "cannot write standard output");
+		return EXIT_SYSTEM;
+	}
+	return r;
 }

@@ -210,7 +210,8 @@ report_render(const struct heal *h, char *buf, size_t n)
 	section(buf, n, "Machine");
 	sysinfo_format(&h->sys, buf + strlen(buf), n - strlen(buf));
 
-	section(buf, n, "Journal of the failed run");
+	section(buf, n, h->result == HEAL_NOTHING ? "Journal of the last run" :
+	    "Journal of the failed run");
 	if (h->journal[0])
 		indent(buf, n, h->journal);
 	else
@@ -278,6 +279,35 @@ name_part(const char *unit, char *out, size_t n)
 			out[i] = '_';
 }
 
+/* Create path exclusively; when something (a file, a planted symlink)
+ * is already there, try path with -2 ... -9 before ".txt".  Never
+ * opens what exists.  The fd, or -1/errno. */
+static int
+create_unique(char *path, size_t pn)
+{
+	char base[300];
+	size_t len;
+	int fd, i;
+
+	if (str_copy(base, sizeof base, path) < 0 || !str_ends(base, ".txt")) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	len = strlen(base) - 4;
+	base[len] = '\0';
+	for (i = 1; i <= 9; i++) {
+		if (i > 1 && str_fmt(path, pn, "%s-%d.txt", base, i) < 0) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
 int
 report_save(struct heal *h, char *why, size_t wn)
 {
@@ -306,8 +336,7 @@ report_save(struct heal *h, char *why, size_t wn)
 		path[0] = '\0';
 		return -1;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	fd = create_unique(path, pn);
 	if (fd < 0) {
 		str_fmt(why, wn, "cannot create %s: %s", path, strerror(errno));
 		path[0] = '\0';
@@ -346,7 +375,7 @@ by_name(const struct dirent **a, const struct dirent **b)
 }
 
 int
-report_prune(const char *state_dir, unsigned keep)
+report_prune(const char *state_dir, unsigned keep, const char *current)
 {
 	struct dirent **list;
 	char dir[300], path[600];
@@ -360,7 +389,9 @@ report_prune(const char *state_dir, unsigned keep)
 	for (i = 0; i < n; i++) {
 		if ((unsigned)(n - i) > keep &&
 		    str_fmt(path, sizeof path, "%s/%s", dir,
-		    list[i]->d_name) == 0 && unlink(path) == 0)
+		    list[i]->d_name) == 0 &&
+		    (current == NULL || strcmp(path, current) != 0) &&
+		    unlink(path) == 0)
 			gone++;
 		free(list[i]);
 	}

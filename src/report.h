@@ -22,8 +22,10 @@ void report_render(const struct heal *h, char *buf, size_t n);
  * and write it there.  0, or -1 with why[wn]. */
 int report_save(struct heal *h, char *why, size_t wn);
 
-/* Remove the oldest reports beyond keep.  Returns how many went. */
-int report_prune(const char *state_dir, unsigned keep);
+/* Remove the oldest reports beyond keep, by name (names start with
+ * the time), but never current: a clock stepped back must not make
+ * the report just written the "oldest".  Returns how many went. */
+int report_prune(const char *state_dir, unsigned keep, const char *current);
 
 /* mkdir -p for the state directory and its parents, mode 0700 for the
  * last component.  0 or -1/errno. */

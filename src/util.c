@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,6 +191,60 @@ fail:
 	buf[0] = '\0';
 	errno = saved;
 	return -1;
+}
+
+FILE *
+fopen_regular(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	int fd, saved;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		goto fail;
+	f = fdopen(fd, "r");
+	if (f == NULL)
+		goto fail;
+	return f;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
+int
+line_read(FILE *f, char *buf, size_t cap, size_t *len, unsigned *flags)
+{
+	size_t n = 0;
+	int c, any = 0;
+
+	*flags = 0;
+	while ((c = getc(f)) != EOF) {
+		any = 1;
+		if (c == '\n')
+			break;
+		if (c == '\0')
+			*flags |= LINE_NUL;
+		if (n + 1 < cap)
+			buf[n++] = (char)c;
+		else
+			*flags |= LINE_LONG;
+	}
+	buf[n] = '\0';
+	*len = n;
+	if (c == EOF && ferror(f))
+		return -1;
+	return any ? 1 : 0;
 }
 
 int64_t

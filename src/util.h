@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -43,6 +44,22 @@ int fd_write_all(int fd, const void *buf, size_t len);
  * Returns the length, or -1/errno.  EFBIG when the file holds more than
  * fits: a cut /proc file would be misread, so it is refused. */
 ssize_t file_read(const char *path, char *buf, size_t cap);
+
+/* Open path for reading only when it is a regular file.  The open
+ * itself does not block, so a FIFO or a device named as a config or
+ * history file is refused instead of hanging ansai.  NULL with errno;
+ * EINVAL means "not a regular file". */
+FILE *fopen_regular(const char *path);
+
+/* line_read flags */
+#define LINE_LONG 1	/* longer than the buffer: the rest was skipped */
+#define LINE_NUL 2	/* held a NUL byte */
+
+/* Read one line of f into buf[cap] without its newline, always
+ * terminated; *len is its length, *flags says what was wrong with it.
+ * Returns 1 for a line, 0 at the end, -1 on a read error. */
+int line_read(FILE *f, char *buf, size_t cap, size_t *len,
+    unsigned *flags);
 
 /* Milliseconds and microseconds on CLOCK_MONOTONIC, the clock systemd
  * uses for its *TimestampMonotonic properties. */

@@ -265,12 +265,12 @@ START_TEST(check_describe_exit_codes)
 		    "executable)" },
 		{ 127, "exited with code 127 (command not found)" },
 		{ 128, "exited with code 128" },
-		{ 129, "exited with code 129 (128+1: a process was killed "
-		    "by SIGHUP, often the OOM killer when it is SIGKILL)" },
-		{ 137, "exited with code 137 (128+9: a process was killed "
-		    "by SIGKILL, often the OOM killer when it is SIGKILL)" },
-		{ 143, "exited with code 143 (128+15: a process was killed "
-		    "by SIGTERM, often the OOM killer when it is SIGKILL)" },
+		{ 129, "exited with code 129 (128+1: a process it ran was "
+		    "killed by SIGHUP)" },
+		{ 137, "exited with code 137 (128+9: a process it ran was "
+		    "killed by SIGKILL, which is what the OOM killer sends)" },
+		{ 143, "exited with code 143 (128+15: a process it ran was "
+		    "killed by SIGTERM)" },
 		{ 193, "exited with code 193" },
 		{ 200, "exited with code 200 (systemd could not set up the "
 		    "process; the journal names the step)" },

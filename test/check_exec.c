@@ -331,11 +331,30 @@ START_TEST(check_stderr_separate)
 }
 END_TEST
 
+/* line_cap: each line keeps its head and says how much was cut, so a
+ * huge line cannot push the other lines out of a keep_tail buffer. */
+START_TEST(check_line_cap_keeps_other_lines)
+{
+	const char *argv[] = { "/bin/sh", "-c", "echo first; "
+		"head -c 70000 /dev/zero | tr '\\0' x; echo; echo last",
+		NULL };
+	char buf[256];
+	struct exec_buf ob = { .data = buf, .cap = sizeof buf,
+		.keep_tail = 1, .line_cap = 10 };
+
+	ck_assert_int_eq(exec_run(argv, 5000, &ob, NULL, &res), 0);
+	ck_assert(exec_ok(&res));
+	ck_assert_str_eq(buf, "first\nxxxxxxxxxx [... 69990 more bytes]\n"
+	    "last\n");
+	ck_assert_int_eq(ob.truncated, 0);
+}
+END_TEST
+
 START_TEST(check_null_and_discard)
 {
 	const char *argv[] = { "/bin/sh", "-c", "echo out; echo err >&2",
 		NULL };
-	struct exec_buf none = { NULL, 0, 0, 0, 0 };
+	struct exec_buf none = { .data = NULL, .cap = 0 };
 
 	memset(&res, 0x5a, sizeof res);
 	ck_assert_int_eq(exec_run(argv, 5000, NULL, NULL, &res), 0);
@@ -471,6 +490,7 @@ exec_suite(void)
 	tcase_add_test(tc, check_big_output_no_block);
 	tcase_add_test(tc, check_stderr_separate);
 	tcase_add_test(tc, check_null_and_discard);
+	tcase_add_test(tc, check_line_cap_keeps_other_lines);
 	tcase_add_test(tc, check_not_found);
 	tcase_add_test(tc, check_not_executable);
 	tcase_add_test(tc, check_fixed_env_stdin);

@@ -84,8 +84,8 @@ END_TEST
 
 START_TEST(check_clean_long_line)
 {
-	char raw[1000], out[1024], want[64];
-	size_t kept;
+	char raw[1000], out[8192], want[64];
+	const size_t keep = JOURNAL_LINE_MAX + JOURNAL_MARK_ROOM;
 	char *marker;
 
 	memset(raw, 'a', sizeof raw);
@@ -93,29 +93,53 @@ START_TEST(check_clean_long_line)
 	    1);
 	marker = strstr(out, " [... ");
 	ck_assert_ptr_nonnull(marker);
-	kept = (size_t)(marker - out);
-	ck_assert_uint_le(kept, JOURNAL_LINE_MAX);
-	ck_assert_uint_ge(kept, JOURNAL_LINE_MAX - 3);
-	ck_assert_uint_eq(strspn(out, "a"), kept);
+	ck_assert_uint_eq((size_t)(marker - out), keep);
+	ck_assert_uint_eq(strspn(out, "a"), keep);
 	snprintf(want, sizeof want, " [... %zu more bytes]\n",
-	    sizeof raw - kept);
+	    sizeof raw - keep);
 	ck_assert_str_eq(marker, want);
 
-	/* Escapes count with their four bytes: 100 control bytes are
-	 * exactly 400 bytes once escaped, and all of them are kept. */
-	memset(raw, 1, 100);
-	ck_assert_uint_eq(journal_clean(raw, 100, out, sizeof out), 1);
-	ck_assert_uint_eq(strlen(out), 401);
-	ck_assert(strncmp(out, "\\x01\\x01", 8) == 0);
+	/* The bound counts raw bytes: escaped ones take four in the
+	 * output but one of the bound. */
+	memset(raw, 1, keep);
+	ck_assert_uint_eq(journal_clean(raw, keep, out, sizeof out), 1);
+	ck_assert_uint_eq(strlen(out), keep * 4 + 1);
 	ck_assert(strstr(out, "more bytes") == NULL);
-	ck_assert_uint_eq(journal_clean(raw, 101, out, sizeof out), 1);
-	ck_assert_str_eq(out + 400, " [... 1 more bytes]\n");
+	ck_assert_uint_eq(journal_clean(raw, keep + 1, out, sizeof out), 1);
+	ck_assert_str_eq(out + keep * 4, " [... 1 more bytes]\n");
 
 	/* The next line is not lost after a cut one. */
 	memset(raw, 'b', 600);
 	memcpy(raw + 600, "\nnext\n", 6);
 	ck_assert_uint_eq(journal_clean(raw, 606, out, sizeof out), 2);
 	ck_assert(str_ends(out, " more bytes]\nnext\n"));
+}
+END_TEST
+
+/* Valid UTF-8 passes; invalid bytes, C1 controls, overlongs and
+ * surrogates are escaped, so the report is valid UTF-8. */
+START_TEST(check_clean_utf8)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "caf\xc3\xa9 \xe2\x9c\x85 \xf0\x9f\x98\x80", "caf\xc3\xa9 "
+		    "\xe2\x9c\x85 \xf0\x9f\x98\x80\n" },
+		{ "a\xff" "b", "a\\xffb\n" },
+		{ "\xc2\x9b[31m", "\\xc2\\x9b[31m\n" },		/* C1 CSI */
+		{ "\xc0\xaf", "\\xc0\\xaf\n" },			/* overlong */
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80\n" },	/* surrogate */
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80\n" }, /* >10FFFF */
+		{ "cut \xe2\x9c", "cut \\xe2\\x9c\n" },		/* truncated */
+		{ "\xc2\xa0nbsp", "\xc2\xa0nbsp\n" },
+	};
+	char out[256];
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		journal_clean(t[i].in, strlen(t[i].in), out, sizeof out);
+		ck_assert_str_eq(out, t[i].out);
+	}
 }
 END_TEST
 
@@ -191,6 +215,7 @@ journal_suite(void)
 	tcase_add_test(tc, check_clean_plain);
 	tcase_add_test(tc, check_clean_escapes);
 	tcase_add_test(tc, check_clean_long_line);
+	tcase_add_test(tc, check_clean_utf8);
 	tcase_add_test(tc, check_clean_line_at_max);
 	tcase_add_test(tc, check_clean_out_full);
 	tcase_add_test(tc, check_clean_len_not_nul);

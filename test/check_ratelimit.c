@@ -181,7 +181,7 @@ START_TEST(check_lock_escaped_name_and_bad_dir)
 	ck_assert_int_eq(lock_unit(dir, "foo\\x2dbar.service", &fd, why,
 	    sizeof why), 0);
 	close(fd);
-	snprintf(path, sizeof path, "%s/locks/foo_x2dbar.service.lock", dir);
+	snprintf(path, sizeof path, "%s/locks/foo\\x2dbar.service.lock", dir);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	snprintf(path, sizeof path, "%s/file", dir);
 	close(creat(path, 0600));

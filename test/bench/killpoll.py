@@ -8,6 +8,11 @@ import sys
 import time
 
 pid, port = int(sys.argv[1]), int(sys.argv[2])
+# MainPID=0 means the unit is down: kill(0) would kill our own
+# process group (the benchmark and whoever ran it).
+if pid <= 1:
+    print("no main process (MainPID=%d)" % pid, file=sys.stderr)
+    sys.exit(2)
 os.kill(pid, signal.SIGKILL)
 t0 = time.monotonic()
 deadline = t0 + 30
