@@ -68,10 +68,12 @@ build/san/%.o: src/%.c $(BEARSSL_SAN)
 	@$(CC_SAN) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
 
 build/san/ansai: $(SAN_OBJ) $(BEARSSL_SAN)
-	$(CC_SAN) $(SAN) -o $@ $(SAN_OBJ) $(BEARSSL_SAN)
+	@echo "LD    $@ (sanitizers)"
+	@$(CC_SAN) $(SAN) -o $@ $(SAN_OBJ) $(BEARSSL_SAN)
 
 build/san/check_%: test/check_%.c $(LIB_SAN) $(BEARSSL_SAN)
-	$(CC_SAN) $(SAN_CFLAGS) -Isrc -MMD -MP -o $@ $< $(LIB_SAN) \
+	@echo "CC    $< (test, sanitizers)"
+	@$(CC_SAN) $(SAN_CFLAGS) -Isrc -MMD -MP -o $@ $< $(LIB_SAN) \
 	    $(BEARSSL_SAN) $$(pkg-config --cflags --libs check)
 
 unit: $(TESTS) build/san/ansai

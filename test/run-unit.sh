@@ -9,7 +9,9 @@ status=0
 for t in "$@"; do
 	out=$("$t" 2>&1)
 	rc=$?
-	printf '%s\n' "$out" | grep -v '^Running suite' >&2
+	# Check's own lines do not say which binary they came from.
+	printf '%s\n' "$out" | grep -v '^Running suite' |
+	    sed "s|^\([0-9]*%: Checks\)|$(basename "$t"): \1|" >&2
 	# Check's summary: "100%: Checks: 12, Failures: 0, Errors: 0"
 	line=$(printf '%s\n' "$out" | grep -E 'Checks: [0-9]+' | tail -n 1)
 	if [ -z "$line" ]; then

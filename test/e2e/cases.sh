@@ -9,7 +9,7 @@ ExecStart=/usr/bin/python3 /usr/local/lib/flask_app.py
 
 report_of() { hfield "$1" 8; }
 box_cat() { box cat -- "$1"; }
-http_ok() { box curl -fsS --max-time 2 http://127.0.0.1:5000/; }
+http_ok() { box curl -fsS --max-time 2 http://127.0.0.1:5000/ >/dev/null; }
 
 t_seed_flask_sigkill() {
 	begin "seed: Flask on :5000 killed with SIGKILL is healed"
@@ -144,7 +144,7 @@ U
 	    show -p SubState --value ar.service)\" = auto-restart ]"
 	inv=$(box systemctl show -p InvocationID --value ar.service)
 	before=$(history_count ar.service)
-	box /usr/local/bin/ansai heal ar.service
+	box /usr/local/bin/ansai heal ar.service 2>/dev/null
 	rc=$?
 	check "exit 2 (nothing to do)" [ "$rc" -eq 2 ]
 	check "history: nothing-to-do" [ "$(hfield \
