@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +43,10 @@ conf_defaults(struct conf *c)
 	c->keep_reports = 200;
 	c->max_heals = 5;
 	c->window_sec = 300;
+	c->ai.timeout_sec = 20;
+	c->ai.max_prompt_bytes = 16384;
+	str_copy(c->ca_file, sizeof c->ca_file,
+	    "/etc/ssl/certs/ca-certificates.crt");
 	c->strategies.n = 3;
 	c->strategies.id[0] = STRAT_RESTART;
 	c->strategies.id[1] = STRAT_PORT;
@@ -304,7 +309,120 @@ val_target(const char *v, void *dst, unsigned min, unsigned max,
 	return 0;
 }
 
-enum sec_kind { SEC_NONE, SEC_HEAL, SEC_UNIT };
+static const char *const provider_names[] = {
+	[AI_NONE] = "none", [AI_GROQ] = "groq", [AI_OLLAMA] = "ollama",
+	[AI_OPENAI] = "openai",
+};
+
+const char *
+ai_provider_name(enum ai_provider p)
+{
+	return (unsigned)p < ARRAY_LEN(provider_names) ? provider_names[p] :
+	    "?";
+}
+
+static int
+val_provider(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	size_t i;
+
+	(void)min;
+	(void)max;
+	for (i = 0; i < ARRAY_LEN(provider_names); i++) {
+		if (strcmp(v, provider_names[i]) == 0) {
+			*(enum ai_provider *)dst = (enum ai_provider)i;
+			return 0;
+		}
+	}
+	str_fmt(why, n, "'%s' is not none, groq, ollama or openai", v);
+	return -1;
+}
+
+static int
+val_url(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	const char *p;
+
+	(void)min;
+	(void)max;
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+		str_copy(why, n, "not an http:// or https:// URL");
+		return -1;
+	}
+	for (p = v; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+			str_copy(why, n, "spaces or control characters in "
+			    "the URL");
+			return -1;
+		}
+	}
+	if (str_copy(dst, CONF_URL_MAX, v) < 0) {
+		str_fmt(why, n, "URL longer than %d bytes", CONF_URL_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+val_word(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	const char *p;
+
+	(void)min;
+	(void)max;
+	for (p = v; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"' ||
+		    *p == '\\') {
+			str_copy(why, n, "spaces, quotes or control characters");
+			return -1;
+		}
+	}
+	if (str_copy(dst, CONF_WORD_MAX, v) < 0) {
+		str_fmt(why, n, "longer than %d bytes", CONF_WORD_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* One more pattern; the key may be given once per pattern.  It is
+ * compiled here so that a bad one is a FILE:LINE error, not a surprise
+ * during a heal. */
+static int
+val_pattern(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	struct conf_ai *ai = dst;
+	regex_t re;
+	int r;
+
+	(void)min;
+	(void)max;
+	if (ai->nredact == CONF_REDACT_MAX) {
+		str_fmt(why, n, "more than %d patterns", CONF_REDACT_MAX);
+		return -1;
+	}
+	if (strlen(v) >= CONF_PATTERN_MAX) {
+		str_fmt(why, n, "pattern longer than %d bytes",
+		    CONF_PATTERN_MAX - 1);
+		return -1;
+	}
+	r = regcomp(&re, v, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+	if (r != 0) {
+		char err[128];
+
+		regerror(r, &re, err, sizeof err);
+		str_fmt(why, n, "bad pattern: %s", err);
+		return -1;
+	}
+	regfree(&re);
+	str_copy(ai->redact[ai->nredact++], CONF_PATTERN_MAX, v);
+	return 0;
+}
+
+enum sec_kind { SEC_NONE, SEC_HEAL, SEC_UNIT, SEC_AI, SEC_TLS };
 
 static const struct keydef {
 	enum sec_kind sec;
@@ -349,6 +467,20 @@ static const struct keydef {
 	    offsetof(struct conf_unit, env), 0, 0 },
 	{ SEC_UNIT, "rollback", val_bool,
 	    offsetof(struct conf_unit, rollback), 0, 0 },
+	{ SEC_AI, "provider", val_provider,
+	    offsetof(struct conf, ai.provider), 0, 0 },
+	{ SEC_AI, "url", val_url, offsetof(struct conf, ai.url), 0, 0 },
+	{ SEC_AI, "model", val_word, offsetof(struct conf, ai.model), 0, 0 },
+	{ SEC_AI, "key_file", val_dir,
+	    offsetof(struct conf, ai.key_file), 0, 0 },
+	{ SEC_AI, "timeout_sec", val_uint,
+	    offsetof(struct conf, ai.timeout_sec), 1, 300 },
+	{ SEC_AI, "max_prompt_bytes", val_uint,
+	    offsetof(struct conf, ai.max_prompt_bytes), 1024, 262144 },
+	{ SEC_AI, "redact", val_pattern, offsetof(struct conf, ai), 0, 0 },
+	{ SEC_AI, "skip_redaction", val_bool,
+	    offsetof(struct conf, ai.skip_redaction), 0, 0 },
+	{ SEC_TLS, "ca_file", val_dir, offsetof(struct conf, ca_file), 0, 0 },
 };
 
 struct parser {
@@ -360,6 +492,7 @@ struct parser {
 	struct conf_unit *unit;	/* current [unit] section */
 	int bad_section;	/* inside a section already reported */
 	unsigned heal_line;	/* where [heal] began; 0: not yet */
+	unsigned seen_sec;	/* bit per [ai], [tls] already seen */
 };
 
 static void
@@ -401,6 +534,18 @@ section(struct parser *p, char *s)
 	}
 	s[len - 1] = '\0';
 	s = str_trim(s + 1);
+	if (strcmp(s, "ai") == 0 || strcmp(s, "tls") == 0) {
+		p->sec = s[0] == 'a' ? SEC_AI : SEC_TLS;
+		p->bad_section = 0;
+		if (p->seen_sec & (1u << p->sec)) {
+			perr(p, "[%s] defined twice", s);
+			p->sec = SEC_NONE;
+			p->bad_section = 1;
+			return;
+		}
+		p->seen_sec |= 1u << p->sec;
+		return;
+	}
 	if (strcmp(s, "heal") == 0) {
 		if (p->heal_line != 0) {
 			perr(p, "[heal] already defined at line %u",
@@ -413,8 +558,8 @@ section(struct parser *p, char *s)
 		return;
 	}
 	if (strncmp(s, "unit", 4) != 0 || (s[4] != ' ' && s[4] != '\t')) {
-		perr(p, "unknown section [%s] (known: [heal], [unit NAME])",
-		    s);
+		perr(p, "unknown section [%s] (known: [heal], [unit NAME], "
+		    "[ai], [tls])", s);
 		return;
 	}
 	s = str_trim(s + 4);
@@ -471,12 +616,15 @@ assignment(struct parser *p, char *s)
 		if (keys[i].sec == p->sec && strcmp(keys[i].key, key) == 0)
 			break;
 	if (i == ARRAY_LEN(keys)) {
-		perr(p, "unknown key '%s' in [%s]", key,
-		    p->sec == SEC_HEAL ? "heal" : "unit");
+		static const char *const names[] = { "", "heal", "unit", "ai",
+			"tls" };
+
+		perr(p, "unknown key '%s' in [%s]", key, names[p->sec]);
 		return;
 	}
-	seen = p->sec == SEC_HEAL ? &p->c->seen : &p->unit->seen;
-	if (*seen & (1u << i)) {
+	seen = p->sec == SEC_UNIT ? &p->unit->seen : &p->c->seen;
+	/* redact is the one list given a line per item. */
+	if (keys[i].fn != val_pattern && (*seen & (1u << i))) {
 		perr(p, "duplicate key '%s'", key);
 		return;
 	}
@@ -485,7 +633,7 @@ assignment(struct parser *p, char *s)
 		perr(p, "'%s' has no value", key);
 		return;
 	}
-	base = p->sec == SEC_HEAL ? (char *)p->c : (char *)p->unit;
+	base = p->sec == SEC_UNIT ? (char *)p->unit : (char *)p->c;
 	if (keys[i].fn(val, base + keys[i].off, keys[i].min, keys[i].max,
 	    why, sizeof why) < 0)
 		perr(p, "%s: %s", key, why);
@@ -508,7 +656,7 @@ int
 conf_load(struct conf *c, const char *path, int must_exist,
     struct conf_errors *errs)
 {
-	struct parser p = { c, errs, path, 0, SEC_NONE, NULL, 0, 0 };
+	struct parser p = { c, errs, path, 0, SEC_NONE, NULL, 0, 0, 0 };
 	char line[CONF_LINE_MAX + 1];
 	unsigned flags;
 	size_t len;

@@ -70,6 +70,25 @@ struct conf_unit {
 	unsigned seen;			/* bit per key, for duplicates */
 };
 
+enum ai_provider { AI_NONE, AI_GROQ, AI_OLLAMA, AI_OPENAI };
+
+#define CONF_REDACT_MAX		8	/* [ai] redact = PATTERN lines */
+#define CONF_PATTERN_MAX	160
+#define CONF_URL_MAX		512
+
+/* [ai]: who explains a failure besides the built-in analyser. */
+struct conf_ai {
+	enum ai_provider provider;
+	char url[CONF_URL_MAX];		/* "": the provider's default */
+	char model[CONF_WORD_MAX];	/* "": the provider's default */
+	char key_file[CONF_PATH_MAX];	/* "": $CREDENTIALS_DIRECTORY */
+	unsigned timeout_sec;
+	unsigned max_prompt_bytes;
+	unsigned nredact;
+	char redact[CONF_REDACT_MAX][CONF_PATTERN_MAX];
+	int skip_redaction;		/* honoured for loopback only */
+};
+
 struct conf {
 	char path[CONF_PATH_MAX];	/* "" when built-in defaults */
 	char state_dir[CONF_PATH_MAX];
@@ -80,6 +99,8 @@ struct conf {
 	unsigned window_sec;
 	char ssh_target[CONF_WORD_MAX];	/* "" : root@<hostname> */
 	struct strat_list strategies;
+	struct conf_ai ai;
+	char ca_file[CONF_PATH_MAX];	/* [tls] ca_file */
 	unsigned seen;
 	unsigned nunits;
 	struct conf_unit units[CONF_UNITS_MAX];
@@ -119,6 +140,7 @@ void conf_policy(const struct conf *c, const char *unit,
     struct unit_policy *p);
 
 const char *strat_name(enum strat_id id);
+const char *ai_provider_name(enum ai_provider p);
 
 /* "restart, port, config" into buf[n]. */
 void strat_list_format(const struct strat_list *l, char *buf, size_t n);

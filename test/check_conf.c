@@ -209,10 +209,12 @@ START_TEST(check_bad_unit)
 		"11: [unit my-app.service] already defined at line 3",
 		"12: [unit foo@]: invalid unit name: a template names no "
 		    "instance",
-		"13: unknown section [service] (known: [heal], [unit NAME])",
-		"14: unknown section [unit] (known: [heal], [unit NAME])",
+		"13: unknown section [service] (known: [heal], [unit NAME], "
+		    "[ai], [tls])",
+		"14: unknown section [unit] (known: [heal], [unit NAME], "
+		    "[ai], [tls])",
 		"15: unknown section [units my-app] (known: [heal], "
-		    "[unit NAME])",
+		    "[unit NAME], [ai], [tls])",
 		"17: [unit a b]: invalid unit name: only letters, digits "
 		    "and :-_.\\@ are allowed",
 	};
