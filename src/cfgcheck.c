@@ -622,7 +622,10 @@ cfg_validate(const struct conf_words *v, int timeout_ms, char *out,
 		str_fmt(out, n, "could not be run: %s", strerror(errno));
 		return -1;
 	}
-	if (res.exec_errno != 0) {
+	/* Not started, or no verdict in time: the configuration was not
+	 * checked, which is not the same as found broken (no rollback
+	 * may follow from it). */
+	if (res.exec_errno != 0 || res.timed_out) {
 		exec_describe(&res, how, sizeof how);
 		str_copy(out, n, how);
 		return -1;
@@ -786,7 +789,7 @@ check_validate(struct ctx *x)
 	if (r == 0)
 		problem(x, 1, "validator %s %s", x->p->validate->v[0], out);
 	else if (r < 0)
-		problem(x, 0, "validator %s could not run: %s",
+		problem(x, 0, "validator %s gave no verdict: %s",
 		    x->p->validate->v[0], out);
 }
 
@@ -840,8 +843,8 @@ check_env(struct ctx *x)
 	size_t len;
 	char why[256];
 
-	if (e->n == 0)
-		return;
+	/* Even with no `env`: a missing EnvironmentFile= (without "-")
+	 * alone keeps systemd from starting the unit. */
 	if (env_files_parse(x->show, files, CFG_ENVFILES_MAX, &nf, why,
 	    sizeof why) < 0) {
 		note(x, "environment files: %s", why);

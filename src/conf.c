@@ -186,16 +186,17 @@ val_strats(const char *v, void *dst, unsigned min, unsigned max,
 	return 0;
 }
 
-/* Split v at blanks into at most max words, each stored in a row of
- * wmax bytes starting at out. */
+/* Split v at any of seps into at most max words, each stored in a row
+ * of wmax bytes starting at out.  With unique, a word given twice is an
+ * error. */
 static int
-split_words(const char *v, char *out, unsigned max, unsigned *count,
-    size_t wmax, char *why, size_t n)
+split_words(const char *v, const char *seps, int unique, char *out,
+    unsigned max, unsigned *count, size_t wmax, char *why, size_t n)
 {
-	unsigned k = 0;
+	unsigned k = 0, i;
 
 	while (*v) {
-		size_t len = strcspn(v, " \t");
+		size_t len = strcspn(v, seps);
 
 		if (len == 0) {
 			v++;
@@ -212,6 +213,13 @@ split_words(const char *v, char *out, unsigned max, unsigned *count,
 		}
 		memcpy(out + k * wmax, v, len);
 		out[k * wmax + len] = '\0';
+		for (i = 0; unique && i < k; i++) {
+			if (strcmp(out + i * wmax, out + k * wmax) == 0) {
+				str_fmt(why, n, "'%s' listed twice",
+				    out + k * wmax);
+				return -1;
+			}
+		}
 		k++;
 		v += len;
 	}
@@ -228,7 +236,7 @@ val_paths(const char *v, void *dst, unsigned min, unsigned max,
 
 	(void)min;
 	(void)max;
-	if (split_words(v, &p->v[0][0], CONF_FILES_MAX, &p->n,
+	if (split_words(v, ", \t", 1, &p->v[0][0], CONF_FILES_MAX, &p->n,
 	    CONF_PATH_MAX, why, n) < 0)
 		return -1;
 	for (i = 0; i < p->n; i++) {
@@ -249,8 +257,8 @@ val_argv(const char *v, void *dst, unsigned min, unsigned max,
 
 	(void)min;
 	(void)max;
-	if (split_words(v, &w->v[0][0], CONF_ARGS_MAX, &w->n, CONF_WORD_MAX,
-	    why, n) < 0)
+	if (split_words(v, " \t", 0, &w->v[0][0], CONF_ARGS_MAX, &w->n,
+	    CONF_WORD_MAX, why, n) < 0)
 		return -1;
 	if (w->v[0][0] != '/') {
 		str_fmt(why, n, "'%s': the command must be an absolute path "
@@ -270,8 +278,8 @@ val_names(const char *v, void *dst, unsigned min, unsigned max,
 
 	(void)min;
 	(void)max;
-	if (split_words(v, &w->v[0][0], CONF_ENV_MAX, &w->n, CONF_NAME_MAX,
-	    why, n) < 0)
+	if (split_words(v, ", \t", 1, &w->v[0][0], CONF_ENV_MAX, &w->n,
+	    CONF_NAME_MAX, why, n) < 0)
 		return -1;
 	for (i = 0; i < w->n; i++) {
 		for (p = w->v[i]; *p; p++) {
@@ -291,10 +299,17 @@ static int
 val_target(const char *v, void *dst, unsigned min, unsigned max,
     char *why, size_t n)
 {
-	const char *p;
+	const char *p, *at = strchr(v, '@');
 
 	(void)min;
 	(void)max;
+	/* USER@HOST, neither part empty nor starting with '-' (which ssh
+	 * would read as an option). */
+	if (at == NULL || at == v || at[1] == '\0' || v[0] == '-' ||
+	    at[1] == '-' || strchr(at + 1, '@') != NULL) {
+		str_fmt(why, n, "'%s' is not USER@HOST", v);
+		return -1;
+	}
 	for (p = v; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || strchr("@.-_:[]", *p))) {

@@ -161,27 +161,37 @@ close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
-/* Drain both pipes until EOF on both or the deadline. */
+/* How long output is still read after the child exited: a descendant
+ * it left behind (a daemon it forked) may hold the pipes open for
+ * ever, and must not turn a finished run into a timeout. */
+#define EXEC_DRAIN_MS 200
+/* Longest wait in poll, so the child's exit is noticed while a
+ * descendant keeps the pipes open. */
+#define EXEC_POLL_MS 50
+
+/* Drain both pipes until EOF on both, shortly after the child exited,
+ * or the deadline (then -1).  The child is not reaped here. */
 static int
-pump(int outfd, int errfd, struct exec_buf *out, struct exec_buf *err,
-    int64_t deadline)
+pump(pid_t pid, int outfd, int errfd, struct exec_buf *out,
+    struct exec_buf *err, int64_t deadline)
 {
 	struct pollfd pfd[2] = { { outfd, POLLIN, 0 }, { errfd, POLLIN, 0 } };
 	char chunk[4096];
+	int64_t drain = 0;
+	int i, rc = 0;
 
 	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
-		int64_t left = deadline - mono_ms();
-		int i, r;
+		int64_t left = (drain ? drain : deadline) - mono_ms();
+		siginfo_t si;
+		int r;
 
-		if (left <= 0)
-			return -1;
-		r = poll(pfd, 2, (int)left);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+		if (left <= 0) {
+			rc = drain ? 0 : -1;
+			break;
 		}
-		for (i = 0; i < 2; i++) {
+		r = poll(pfd, 2, left < EXEC_POLL_MS ? (int)left :
+		    EXEC_POLL_MS);
+		for (i = 0; r > 0 && i < 2; i++) {
 			ssize_t n;
 
 			if (pfd[i].fd < 0 || pfd[i].revents == 0)
@@ -196,8 +206,20 @@ pump(int outfd, int errfd, struct exec_buf *out, struct exec_buf *err,
 			}
 			buf_take(i == 0 ? out : err, chunk, (size_t)n);
 		}
+		/* Exited, not yet reaped: while it is a zombie its pid,
+		 * which is also its group's id, cannot be reused, so
+		 * killing the group reaches only what it left behind. */
+		si.si_pid = 0;
+		if (!drain && waitid(P_PID, (id_t)pid, &si, WEXITED |
+		    WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
+			kill(-pid, SIGKILL);
+			drain = mono_ms() + EXEC_DRAIN_MS;
+		}
 	}
-	return 0;
+	for (i = 0; i < 2; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	return rc;
 }
 
 int
@@ -229,15 +251,14 @@ exec_run(const char *const argv[], int timeout_ms,
 	close(pr[1]);
 	po[1] = pe[1] = pr[1] = -1;
 
-	if (pump(po[0], pe[0], out, err, deadline) < 0) {
+	if (pump(pid, po[0], pe[0], out, err, deadline) < 0) {
 		res->timed_out = 1;
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 	}
+	po[0] = pe[0] = -1;	/* closed by pump */
 	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
-	/* A child that exits but leaves a descendant holding the pipes
-	 * ends the pump only at the deadline; its group is killed above. */
 	n = read(pr[0], &res->exec_errno, sizeof res->exec_errno);
 	if (n != (ssize_t)sizeof res->exec_errno)
 		res->exec_errno = 0;

@@ -406,9 +406,25 @@ escalate(struct heal *h, const char *reason)
 		str_fmt(e->cmds[k++], sizeof e->cmds[0],
 		    "journalctl _SYSTEMD_INVOCATION_ID=%s",
 		    h->cause.invocation);
+	if (h->pol.port && k < HEAL_CMDS_MAX - 1)
+		str_fmt(e->cmds[k++], sizeof e->cmds[0], "ansai port %u",
+		    h->pol.port);
 	str_fmt(e->cmds[k++], sizeof e->cmds[0],
 	    "systemctl restart %s   # once the cause is fixed", h->unit);
 	e->ncmds = k;
+	/* One escalation per window: within it, a further one is the
+	 * same news and is recorded, not raised again. */
+	if (h->rl_escalations > 0) {
+		char when[32];
+
+		e->repeat = 1;
+		e->first = h->rl_last_escalation;
+		time_iso(when, sizeof when, e->first);
+		logx(LOG_ERR, "%s: still down%s: %s (a human was already "
+		    "alerted at %s)", h->unit, e->critical ?
+		    " (critical unit)" : "", e->reason, when);
+		return;
+	}
 	logx(LOG_CRIT, "%s: ESCALATED%s: %s", h->unit,
 	    e->critical ? " (critical unit)" : "", e->reason);
 }
@@ -419,21 +435,35 @@ static int
 rate_limited(struct heal *h)
 {
 	struct rl_state st;
-	char why[HEAL_DETAIL_MAX];
+	char why[HEAL_DETAIL_MAX], until[32];
 	enum rl_verdict v;
 
 	v = ratelimit_check(h->conf->state_dir, h->unit, h->pol.max_heals,
 	    h->pol.window_sec, h->started, &st);
 	h->rl_heals = st.heals;
 	h->rl_escalated = st.escalated;
+	h->rl_escalations = st.escalations;
+	h->rl_last_escalation = st.last_escalation;
 	if (st.bad)
 		logx(LOG_WARNING, "%s: %u unreadable history lines ignored "
 		    "by the rate limit", h->unit, st.bad);
+	if (st.future)
+		logx(LOG_WARNING, "%s: %u history lines are dated in the "
+		    "future (was the clock stepped back?); not counted",
+		    h->unit, st.future);
 	if (v == RL_ALLOW)
 		return 0;
+	time_iso(until, sizeof until, st.oldest + (int64_t)h->pol.window_sec);
 	str_fmt(why, sizeof why, "rate limit: %u heals in the last %u s "
-	    "(max_heals = %u); ansai will not restart it again until the "
-	    "window passes", st.heals, h->pol.window_sec, h->pol.max_heals);
+	    "(max_heals = %u); ansai will not restart it again before %s, "
+	    "when the oldest leaves the window", st.heals, h->pol.window_sec,
+	    h->pol.max_heals, until);
+	if (h->dry_run) {
+		h->result = HEAL_DRY_RUN;
+		str_fmt(h->summary, sizeof h->summary, "dry run: a heal now "
+		    "would be refused: %s", why);
+		return 1;
+	}
 	if (v == RL_ESCALATE) {
 		h->result = HEAL_RATE_LIMITED;
 		str_copy(h->summary, sizeof h->summary, why);
@@ -492,6 +522,16 @@ keep_good_copies(struct heal *h)
 		logx(LOG_WARNING, "%s: no good copy taken: %s", h->unit, why);
 }
 
+/* The status taken while the restart ran would show a run that has
+ * since failed; a human reading an escalation needs the state now. */
+static void
+refresh_status(struct heal *h)
+{
+	if (svc_status_text(h->unit, h->status, sizeof h->status) < 0)
+		str_copy(h->status, sizeof h->status,
+		    "(systemctl status printed nothing)\n");
+}
+
 /* inactive with Result=success: someone stopped it on purpose. */
 static int
 stopped_cleanly(const struct svc_show *s)
@@ -540,7 +580,7 @@ heal_run(struct heal *h)
 	if (h->conf_errs != NULL)
 		logx(LOG_WARNING, "%s: configuration %s is broken; healing "
 		    "with built-in defaults", h->unit, h->conf->path);
-	if (!h->dry_run && rate_limited(h)) {
+	if (rate_limited(h)) {
 		h->after = h->before;
 		return h->result;
 	}
@@ -567,10 +607,12 @@ heal_run(struct heal *h)
 		str_copy(h->summary, sizeof h->summary,
 		    "dry run: nothing was changed");
 	} else if (h->conflict) {
+		refresh_status(h);
 		str_fmt(h->summary, sizeof h->summary, "stopped: %s",
 		    h->esc.reason);
 		escalate(h, NULL);
 	} else {
+		refresh_status(h);
 		str_copy(h->summary, sizeof h->summary, "every strategy "
 		    "failed or none applied; a human is needed");
 		escalate(h, h->summary);

@@ -44,6 +44,10 @@ enum heal_result {
  */
 struct escalation {
 	int needed;
+	int repeat;		/* a human was already alerted about this
+				   unit within window_sec: recorded, not
+				   raised again */
+	int64_t first;		/* when that alert went out */
 	int critical;
 	char reason[HEAL_DETAIL_MAX];
 	unsigned ncmds;
@@ -89,6 +93,8 @@ struct heal {
 	int lock_fd;			/* held until ansai exits */
 	unsigned rl_heals;		/* heals counted in the window */
 	int64_t rl_escalated;		/* when the limit last escalated */
+	unsigned rl_escalations;	/* escalations in the window */
+	int64_t rl_last_escalation;
 
 	/* evidence */
 	int have_evidence;

@@ -19,38 +19,6 @@ journal_invocation_valid(const char *s)
 	return s[32] == '\0';
 }
 
-/* Length of the valid UTF-8 sequence at p (at most left bytes), or 0
- * when it is not one: no overlong forms, no surrogates, nothing above
- * U+10FFFF. */
-static size_t
-utf8_len(const unsigned char *p, size_t left)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 /* Append one cleaned line (len raw bytes at p) to out; 0 when it fit. */
 static int
 clean_line(const char *p, size_t len, char *out, size_t n, size_t *pos)

@@ -79,8 +79,27 @@ journal_send(int prio, const char *msg)
 	return r < 0 ? -1 : 0;
 }
 
+static void vlog_to(int prio, int err, int to_stderr, const char *fmt,
+    va_list ap);
+
 static void
 vlog(int prio, int err, const char *fmt, va_list ap)
+{
+	vlog_to(prio, err, 1, fmt, ap);
+}
+
+void
+log_journal(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_to(prio, 0, 0, fmt, ap);
+	va_end(ap);
+}
+
+static void
+vlog_to(int prio, int err, int to_stderr, const char *fmt, va_list ap)
 {
 	char msg[LOG_MSG_MAX];
 	int sent = 0;
@@ -95,6 +114,7 @@ vlog(int prio, int err, const char *fmt, va_list ap)
 	for (i = 0; msg[i]; i++)
 		if (msg[i] == '\n' || msg[i] == '\r')
 			msg[i] = ' ';
+	utf8_scrub(msg);
 	if (lg.flags & LOG_TO_JOURNAL)
 		sent = journal_send(prio, msg) == 0;
 	if (lg.stderr_is_journal) {
@@ -103,7 +123,8 @@ vlog(int prio, int err, const char *fmt, va_list ap)
 			fprintf(stderr, "<%d>%s\n", prio, msg);
 		return;
 	}
-	fprintf(stderr, "%s: %s\n", lg.prog, msg);
+	if (to_stderr)
+		fprintf(stderr, "%s: %s\n", lg.prog, msg);
 }
 
 void

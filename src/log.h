@@ -30,5 +30,9 @@ void logx(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_errno(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* To the journal only (with LOG_TO_JOURNAL): for what the command
+ * already told its user on standard output. */
+void log_journal(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

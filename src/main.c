@@ -193,6 +193,9 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 		return usage("heal takes one unit", NULL);
 	if (unit_arg(argv[i], unit) < 0)
 		return EXIT_BAD_UNIT;
+	/* A dry run records nothing, in the journal neither. */
+	if (dry)
+		log_open("ansai", c->verbose ? LOG_VERBOSE : 0);
 	log_set_unit(unit);
 	load_conf(c, 1);
 	if (c->conf_broken)
@@ -319,7 +322,7 @@ cmd_enable(struct ctx *c, int argc, char **argv)
 			continue;
 		}
 		printf("%s: enabled: OnFailure=%s\n", units[i], s.on_failure);
-		logx(LOG_INFO, "%s: enabled: OnFailure=%s", units[i],
+		log_journal(LOG_INFO, "%s: enabled: OnFailure=%s", units[i],
 		    s.on_failure);
 	}
 	/* rollback = yes: a unit enabled while healthy gives the first
@@ -361,7 +364,8 @@ cmd_disable(struct ctx *c, int argc, char **argv)
 			printf("%s: %s\n", units[i], k ? "disabled" :
 			    "was not enabled");
 			if (k)
-				logx(LOG_INFO, "%s: disabled", units[i]);
+				log_journal(LOG_INFO, "%s: disabled",
+				    units[i]);
 			removed += k;
 		}
 	}
@@ -486,8 +490,8 @@ cmd_check(struct ctx *c, int argc, char **argv)
 		printf("%s: not present; built-in defaults apply\n",
 		    c->conf_path);
 	else
-		printf("%s: ok, %u unit sections\n", c->conf.path,
-		    c->conf.nunits);
+		printf("%s: ok, %u unit section%s\n", c->conf.path,
+		    c->conf.nunits, c->conf.nunits == 1 ? "" : "s");
 	return EXIT_OK;
 }
 

@@ -459,7 +459,7 @@ cgroup_rank(const char *line, const char **path)
 }
 
 static void
-read_unit(int dfd, char *unit, size_t size)
+read_unit(int dfd, char *unit, size_t size, char *cg, size_t cgsize)
 {
 	char		 buf[CGROUP_LINE], cand[PORT_UNIT_MAX];
 	struct lr	 r;
@@ -468,6 +468,7 @@ read_unit(int dfd, char *unit, size_t size)
 	int		 fd, k, rank, best = 0;
 
 	unit[0] = '\0';
+	cg[0] = '\0';
 	if ((fd = openat(dfd, "cgroup", O_RDONLY | O_CLOEXEC)) < 0)
 		return;
 	lr_init(&r, fd, buf, sizeof(buf));
@@ -481,6 +482,10 @@ read_unit(int dfd, char *unit, size_t size)
 		best = rank;
 		if (strlen(cand) < size)
 			memcpy(unit, cand, strlen(cand) + 1);
+		if (strlen(path) < cgsize)
+			memcpy(cg, path, strlen(path) + 1);
+		else
+			cg[0] = '\0';
 	}
 	close(fd);
 }
@@ -583,7 +588,8 @@ add_owner(int dfd, pid_t pid, uint64_t mask, struct port_result *res)
 		}
 		read_comm(dfd, o->comm, sizeof(o->comm));
 		o->uid = read_uid(dfd);
-		read_unit(dfd, o->unit, sizeof(o->unit));
+		read_unit(dfd, o->unit, sizeof(o->unit), o->cgroup,
+		    sizeof(o->cgroup));
 		read_exe(dfd, o->exe, sizeof(o->exe));
 		res->nowners++;
 	}

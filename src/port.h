@@ -28,6 +28,8 @@
 #define PORT_USER_MAX		33
 /* systemd unit names are at most 255 bytes (UNIT_NAME_MAX), plus NUL. */
 #define PORT_UNIT_MAX		256
+/* cgroup paths kept whole; longer ones are dropped, not cut. */
+#define PORT_CGROUP_MAX		512
 /* Executable paths longer than this are reported as unknown (""). */
 #define PORT_EXE_MAX		256
 /* "[" INET6_ADDRSTRLEN "]:65535" rounded up. */
@@ -88,6 +90,11 @@ struct port_owner {
 	char		comm[PORT_COMM_MAX];	/* raw: may hold any byte */
 	char		user[PORT_USER_MAX];	/* "" if not in passwd */
 	char		unit[PORT_UNIT_MAX];	/* "foo.service" or "" */
+	/* The whole cgroup path the unit came from ("" if longer than
+	 * fits): the same name may be a system unit and a user's unit
+	 * (/user.slice/.../user@1500.service/app.slice/web.service), so
+	 * only the path proves membership. */
+	char		cgroup[PORT_CGROUP_MAX];
 	/* "" if unreadable; ends in " (deleted)" if replaced on disk. */
 	char		exe[PORT_EXE_MAX];
 };

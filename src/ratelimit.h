@@ -6,7 +6,8 @@
  * A heal counts when it acted: history results "healed" and
  * "not-healed".  Over the limit the first refusal in a window
  * escalates ("rate-limited"); later ones are only recorded
- * ("suppressed"), so a storm wakes a human once, not once per failure.
+ * ("suppressed").  rl_state also counts the window's escalations, so
+ * that a heal can tell whether a human was already woken in it.
  */
 #ifndef ANSAI_RATELIMIT_H
 #define ANSAI_RATELIMIT_H
@@ -25,6 +26,9 @@ struct rl_state {
 	int64_t oldest;		/* time of the oldest counted heal */
 	int64_t escalated;	/* time of the last rate-limited line */
 	unsigned bad;		/* unreadable history lines */
+	unsigned future;	/* lines dated after now, not counted */
+	unsigned escalations;	/* not-healed or rate-limited lines */
+	int64_t last_escalation;
 };
 
 /* Decide for unit at time now.  A history that cannot be read counts as

@@ -603,6 +603,17 @@ sp_owner_str(const struct port_owner *o, char *buf, size_t n)
 	    comm[0] ? comm : "?", user, o->unit[0] ? o->unit : "no unit");
 }
 
+int
+sp_in_cgroup(const char *path, const char *unit_cgroup)
+{
+	size_t len = strlen(unit_cgroup);
+
+	if (len == 0 || path[0] == '\0')
+		return 0;
+	return strncmp(path, unit_cgroup, len) == 0 &&
+	    (path[len] == '\0' || path[len] == '/');
+}
+
 enum sp_verdict
 sp_judge(const struct port_owner *o, const struct sp_unit *u, char *why,
     size_t n)
@@ -627,13 +638,22 @@ sp_judge(const struct port_owner *o, const struct sp_unit *u, char *why,
 		    u->name);
 		return SP_CURRENT;
 	}
-	/* systemd keeps a service's leftovers in its cgroup: the proof. */
-	if (o->unit[0] != '\0') {
-		if (strcmp(o->unit, u->name) == 0) {
-			str_fmt(why, n, "in %s's own cgroup", u->name);
-			return SP_STALE;
+	/* systemd keeps a service's leftovers in its cgroup: the proof,
+	 * by the whole path, never the name alone (a user's unit may have
+	 * the same name).  While the unit runs, its cgroup is the current
+	 * run, whatever process holds the port there. */
+	if (sp_in_cgroup(o->cgroup, u->cgroup)) {
+		if (u->running) {
+			str_fmt(why, n, "part of %s's current run (its cgroup "
+			    "%s)", u->name, u->cgroup);
+			return SP_CURRENT;
 		}
-		str_fmt(why, n, "it belongs to another unit, %s", o->unit);
+		str_fmt(why, n, "in %s's own cgroup", u->name);
+		return SP_STALE;
+	}
+	if (o->unit[0] != '\0') {
+		str_fmt(why, n, "it belongs to another unit, %s%s%s", o->unit,
+		    o->cgroup[0] ? " at " : "", o->cgroup);
 		return SP_FOREIGN;
 	}
 	clean_copy(exe, sizeof exe, o->exe);
@@ -965,14 +985,14 @@ port_applies(struct heal *h, char *why, size_t n)
 static int
 read_unit(struct heal *h, struct sp_unit *u, char *why, size_t n)
 {
-	char err[256], pid[24], real[PATH_MAX];
+	char err[256], pid[24], real[PATH_MAX], state[32];
 	uint64_t v;
 	unsigned i, nraw;
 
 	memset(u, 0, sizeof *u);
 	u->name = h->unit;
-	if (svc_props(h->unit, "ExecStart,User,MainPID", show, sizeof show,
-	    err, sizeof err) < 0) {
+	if (svc_props(h->unit, "ExecStart,User,MainPID,ControlGroup,"
+	    "ActiveState", show, sizeof show, err, sizeof err) < 0) {
 		str_fmt(why, n, "cannot read ExecStart and User of %s: %s",
 		    h->unit, err);
 		return -1;
@@ -986,6 +1006,13 @@ read_unit(struct heal *h, struct sp_unit *u, char *why, size_t n)
 	if (svc_prop(show, "MainPID", pid, sizeof pid) == 0 &&
 	    parse_u64(pid, INT_MAX, &v) == 0)
 		u->main_pid = (long)v;
+	if (svc_prop(show, "ControlGroup", u->cgroup, sizeof u->cgroup) < 0)
+		u->cgroup[0] = '\0';
+	if (svc_prop(show, "ActiveState", state, sizeof state) == 0)
+		u->running = strcmp(state, "active") == 0 ||
+		    strcmp(state, "activating") == 0 ||
+		    strcmp(state, "reloading") == 0 ||
+		    strcmp(state, "deactivating") == 0;
 	nraw = sp_exec_paths(show, u->exec, SP_EXEC_MAX);
 	u->nexec = nraw;
 	/* /proc/PID/exe shows the file, not the symlink ExecStart names. */

@@ -36,6 +36,10 @@ struct sp_unit {
 	uid_t uid;			/* User= resolved; (uid_t)-1 unknown */
 	char user[64];			/* User= as written; "" is root */
 	long main_pid;			/* its main process now; 0 none */
+	char cgroup[512];		/* ControlGroup=; "" unknown */
+	int running;			/* active, activating, reloading or
+					   deactivating: its cgroup holds
+					   the current run */
 	unsigned nexec;
 	/* ExecStart= programs: each path as written and, when it differs,
 	 * resolved through symlinks (/usr/bin/python3 -> python3.11),
@@ -45,11 +49,15 @@ struct sp_unit {
 
 enum sp_verdict {
 	SP_STALE,	/* a leftover copy of this unit: may be signalled */
-	SP_CURRENT,	/* the unit's own main process of the current run */
+	SP_CURRENT,	/* the unit's current run: never stale */
 	SP_SYSTEMD,	/* PID 1 or a systemd manager: socket activation */
 	SP_FOREIGN,	/* another unit's, user's or program's: never */
 	SP_UNKNOWN	/* cannot be told apart: never signalled */
 };
+
+/* Is a process whose cgroup is path inside a unit's ControlGroup=
+ * (that path, or below it)?  Empty paths never match. */
+int sp_in_cgroup(const char *path, const char *unit_cgroup);
 
 /*
  * Judge one owner of the port against the unit.  Fills why[n] with the

@@ -61,6 +61,16 @@ FILE *fopen_regular(const char *path);
 int line_read(FILE *f, char *buf, size_t cap, size_t *len,
     unsigned *flags);
 
+/* Length of the valid UTF-8 sequence at p (at most left bytes), or 0
+ * when it is not one: no overlong forms, no surrogates, nothing above
+ * U+10FFFF. */
+size_t utf8_len(const unsigned char *p, size_t left);
+
+/* Make s valid UTF-8 in place: each byte that starts no valid sequence
+ * becomes '?'.  journald stores a message that is not UTF-8 as "blob
+ * data", which `journalctl` then does not show. */
+void utf8_scrub(char *s);
+
 /* Milliseconds and microseconds on CLOCK_MONOTONIC, the clock systemd
  * uses for its *TimestampMonotonic properties. */
 int64_t mono_ms(void);

@@ -110,6 +110,38 @@ START_TEST(check_one_escalation_per_window)
 }
 END_TEST
 
+/* A clock stepped back leaves lines dated in the future: not counted,
+ * or they would refuse every heal until the clock caught up. */
+START_TEST(check_future_lines_ignored)
+{
+	struct rl_state st;
+
+	add("a.service", "healed", NOW + 86400 * 365);
+	add("a.service", "healed", NOW + 3600);
+	add("a.service", "not-healed", NOW + 30);	/* within slack */
+	ck_assert_int_eq(ratelimit_check(dir, "a.service", 2, 300, NOW, &st),
+	    RL_ALLOW);
+	ck_assert_uint_eq(st.future, 2);
+	ck_assert_uint_eq(st.heals, 1);
+}
+END_TEST
+
+/* Escalations in the window are counted for "one per window". */
+START_TEST(check_escalations_counted)
+{
+	struct rl_state st;
+
+	add("a.service", "not-healed", NOW - 200);
+	add("a.service", "healed", NOW - 100);
+	add("a.service", "rate-limited", NOW - 50);
+	add("a.service", "suppressed", NOW - 40);
+	add("a.service", "not-healed", NOW - 400);	/* out of window */
+	ratelimit_check(dir, "a.service", 10, 300, NOW, &st);
+	ck_assert_uint_eq(st.escalations, 2);
+	ck_assert_int_eq(st.last_escalation, NOW - 50);
+}
+END_TEST
+
 START_TEST(check_survives_rotation)
 {
 	struct rl_state st;
@@ -205,6 +237,8 @@ main(void)
 	tcase_add_test(tc, check_counts_only_acting_heals_in_window);
 	tcase_add_test(tc, check_one_escalation_per_window);
 	tcase_add_test(tc, check_survives_rotation);
+	tcase_add_test(tc, check_future_lines_ignored);
+	tcase_add_test(tc, check_escalations_counted);
 	tcase_add_test(tc, check_garbage_counted_not_fatal);
 	tcase_add_test(tc, check_lock_excludes_same_unit_only);
 	tcase_add_test(tc, check_lock_escaped_name_and_bad_dir);

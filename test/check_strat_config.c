@@ -351,15 +351,28 @@ START_TEST(check_validate_not_started)
 }
 END_TEST
 
+/* A validator that gives no verdict in time did not check anything:
+ * -1 (no verdict), never 0 (invalid), so no rollback can follow. */
 START_TEST(check_validate_timeout)
 {
 	struct conf_words w;
 	char out[CFG_OUTPUT_MAX + 160];
 
 	words(&w, "/bin/sh", "-c", "echo hanging >&2; exec sleep 10");
-	ck_assert_int_eq(cfg_validate(&w, 300, out, sizeof out), 0);
+	ck_assert_int_eq(cfg_validate(&w, 300, out, sizeof out), -1);
 	ck_assert(str_starts(out, "timed out after "));
-	ck_assert(str_ends(out, " ms, killed: hanging"));
+	ck_assert(str_ends(out, " ms, killed"));
+}
+END_TEST
+
+/* Exit 0 is valid even when the validator leaves a daemon behind. */
+START_TEST(check_validate_leaves_child)
+{
+	struct conf_words w;
+	char out[CFG_OUTPUT_MAX + 160];
+
+	words(&w, "/bin/sh", "-c", "setsid sleep 5 & echo config ok; exit 0");
+	ck_assert_int_eq(cfg_validate(&w, 3000, out, sizeof out), 1);
 }
 END_TEST
 
@@ -897,6 +910,7 @@ strat_config_suite(void)
 	tcase_add_test(tc, check_validate_ok_and_fail);
 	tcase_add_test(tc, check_validate_not_started);
 	tcase_add_test(tc, check_validate_timeout);
+	tcase_add_test(tc, check_validate_leaves_child);
 	tcase_add_test(tc, check_validate_output_bounded);
 	tcase_add_test(tc, check_verify_lines);
 	tcase_add_test(tc, check_user_resolve);

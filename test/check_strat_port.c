@@ -379,6 +379,7 @@ flask_unit(void)
 
 	memset(&u, 0, sizeof u);
 	u.name = "flask.service";
+	str_copy(u.cgroup, sizeof u.cgroup, "/system.slice/flask.service");
 	u.uid = 1000;
 	str_copy(u.user, sizeof u.user, "app");
 	u.main_pid = 0;
@@ -395,6 +396,9 @@ owner(pid_t pid, const char *comm, uid_t uid, const char *unit,
 	struct port_owner o;
 
 	memset(&o, 0, sizeof o);
+	/* A system unit's cgroup, as /proc/PID/cgroup shows it. */
+	if (unit[0] != '\0')
+		str_fmt(o.cgroup, sizeof o.cgroup, "/system.slice/%s", unit);
 	o.pid = pid;
 	o.start = 4242;
 	o.uid = uid;
@@ -443,10 +447,28 @@ START_TEST(judge_cgroup)
 	ck_assert_str_eq(why, "in flask.service's own cgroup");
 	o = owner(124, "worker", 0, "flask.service", "/opt/other");
 	ck_assert_int_eq(judge(&o, &u, why), SP_STALE);
+	/* Below the unit's cgroup (a sub-group): still its own. */
+	str_copy(o.cgroup, sizeof o.cgroup, "/system.slice/flask.service/w");
+	ck_assert_int_eq(judge(&o, &u, why), SP_STALE);
+	/* The same name as a user's unit: another cgroup, foreign, never
+	 * killed (it was, when only the name was compared). */
+	o = owner(128, "python3", 1500, "flask.service", "/usr/bin/python3");
+	str_copy(o.cgroup, sizeof o.cgroup, "/user.slice/user-1500.slice/"
+	    "user@1500.service/app.slice/flask.service");
+	ck_assert_int_eq(judge(&o, &u, why), SP_FOREIGN);
+	/* A prefix that is not a parent: /system.slice/flask.service2. */
+	o = owner(129, "python3", 1000, "flask.service2", "/usr/bin/python3");
+	ck_assert_int_eq(judge(&o, &u, why), SP_FOREIGN);
+	/* While the unit runs, its cgroup is the current run. */
+	u.running = 1;
+	o = owner(131, "python3", 1000, "flask.service", "/usr/bin/python3");
+	ck_assert_int_eq(judge(&o, &u, why), SP_CURRENT);
+	u.running = 0;
 	/* Another unit: foreign, even with the same program and user. */
 	o = owner(125, "python3", 1000, "other.service", "/usr/bin/python3");
 	ck_assert_int_eq(judge(&o, &u, why), SP_FOREIGN);
-	ck_assert_str_eq(why, "it belongs to another unit, other.service");
+	ck_assert_str_eq(why, "it belongs to another unit, other.service at "
+	    "/system.slice/other.service");
 	o = owner(126, "python3", 1000, "session-3.scope",
 	    "/usr/bin/python3");
 	ck_assert_int_eq(judge(&o, &u, why), SP_FOREIGN);

@@ -119,6 +119,33 @@ fi
 expect 78 "history with broken config" "$BIN" -c "$T/bad.conf" history
 expect 78 "status with broken config" "$BIN" -c "$T/bad.conf" status
 
+# Lists: commas and/or blanks, each entry once; ssh_target is USER@HOST.
+cat >"$T/lists.conf" <<'C'
+[heal]
+ssh_target = admin@gw1
+[unit a]
+config = /etc/a.conf, /etc/a.d/b.conf
+env = DB_URL,API_KEY
+[unit b]
+config = /etc/b.conf /etc/b.conf
+env = X X
+[unit c]
+validate = /usr/bin/check --strict
+C
+printf '[heal]\nssh_target = -oProxyCommand=x\n' >"$T/ssh.conf"
+expect 78 "duplicate list entries" "$BIN" -c "$T/lists.conf" check
+has err "$T/lists.conf:7: config: '/etc/b.conf' listed twice" "dup config"
+has err "$T/lists.conf:8: env: 'X' listed twice" "dup env"
+if grep -q "lists.conf:[2345]:" "$T/err"; then
+	FAILED=$((FAILED + 1))
+	echo "FAIL: comma-separated lists refused" >&2
+else
+	PASSED=$((PASSED + 1))
+fi
+expect 78 "ssh_target that ssh would read as an option" "$BIN" -c \
+    "$T/ssh.conf" check
+has err "is not USER@HOST" "ssh_target form"
+
 head -c 1100 /dev/zero | tr '\0' 'x' >"$T/long.conf"
 expect 78 "overlong line" "$BIN" -c "$T/long.conf" check
 has err "$T/long.conf:1: line longer than 1024 bytes" "overlong line named"
