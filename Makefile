@@ -9,7 +9,6 @@ CONFDIR	?= /etc/ansai
 DESTDIR	?=
 
 VERSION	:= 0.1.0
-comma	:= ,
 CC_MUSL	?= musl-gcc
 CC_SAN	?= gcc
 
@@ -18,15 +17,7 @@ WARN	:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 DEFS	:= -DANSAI_VERSION='"$(VERSION)"'
 REL_CFLAGS := $(WARN) $(DEFS) -Os -ffunction-sections -fdata-sections \
 	   -fstack-protector-strong -Ibuild/bearssl/inc
-# Until the TLS client calls BearSSL, these keep in the binary what it
-# will use (the full client profile, X.509 validation, PEM and the I/O
-# wrapper), so that the size the README quotes is the size with TLS.
-TLS_KEEP := br_ssl_client_init_full br_sslio_init br_sslio_read \
-	   br_sslio_write_all br_sslio_flush br_sslio_close \
-	   br_pem_decoder_init br_pem_decoder_push br_pem_decoder_event \
-	   br_x509_decoder_init br_x509_decoder_push br_hmac_drbg_init
-REL_LDFLAGS := -static -s -Wl,--gc-sections \
-	   $(addprefix -Wl$(comma)--undefined=,$(TLS_KEEP))
+REL_LDFLAGS := -static -s -Wl,--gc-sections
 SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 SAN_CFLAGS := $(WARN) $(DEFS) -O1 -g $(SAN) -Ibuild/bearssl-san/inc

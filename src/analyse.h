@@ -23,16 +23,20 @@
  *   exec-format       203/EXEC and exec format error
  *   env-file          an EnvironmentFile= could not be loaded
  *   setup             systemd could not set the process up (2xx
- *                     codes: USER, GROUP, NAMESPACE, CHDIR, ...)
- *   disk-full         no space (or no inodes) left on a device
+ *                     codes: CHDIR, STDOUT, STATE_DIRECTORY, ...)
+ *   disk-full         the journal says no space left on a device
  *   addr-in-use       the address or port is already taken
- *   permission        permission denied to the service itself
+ *   permission        access denied to the service itself (EACCES,
+ *                     EPERM, exit 77), or a setup step about identity
+ *                     or sandbox (217/USER, 216/GROUP, 226/NAMESPACE,
+ *                     218/CAPABILITIES, 224/PAM, 228/SECCOMP, ...)
  *   config            its configuration does not parse (exit 78, or a
  *                     parse error in the journal)
  *   crash             segfault, abort or another core dump
  *   timeout           it did not start or stop in time
  *   start-limit       systemd's start limit, nothing more specific
- *   disk-high         a disk 95 % full or more, nothing more specific
+ *   disk-high         a disk 95 % full or more, or out of inodes, and
+ *                     nothing more specific
  *   killed            killed by a signal from outside
  *   exit              a non-zero exit, explained by its code and last
  *                     error line
@@ -90,8 +94,12 @@ void analyse_port_owner(struct analysis *a, const struct port_result *r);
  *                 journal (when fetched) says the address is in use;
  *   config first  the unit has config, validate or env set and it
  *                 exited 78 (EX_CONFIG), failed a systemd setup step
- *                 (200..243, 203/EXEC included) or could not get its
- *                 resources (a missing EnvironmentFile=).
+ *                 (200..245, 203/EXEC included), could not get its
+ *                 resources (a missing EnvironmentFile=), or the
+ *                 journal (when fetched) shows a parse error.
+ * Both: port, then config.  ansai fetches the journal only after the
+ * first restart was issued, so before it only the cause counts unless
+ * the caller fetched the lines.
  * Only h->pol.strategies is reordered into *order (which may be
  * &h->pol.strategies itself); nothing is added or removed, and the
  * others keep their order.  Returns 1 when the order changed, else 0.

@@ -1,5 +1,6 @@
 /* conf.c - see conf.h. */
 #include "conf.h"
+#include "redact.h"
 #include "util.h"
 
 #include <errno.h>
@@ -410,7 +411,8 @@ val_pattern(const char *v, void *dst, unsigned min, unsigned max,
     char *why, size_t n)
 {
 	struct conf_ai *ai = dst;
-	regex_t re;
+	struct redact_extra x;
+	char err[160];
 	int r;
 
 	(void)min;
@@ -424,15 +426,15 @@ val_pattern(const char *v, void *dst, unsigned min, unsigned max,
 		    CONF_PATTERN_MAX - 1);
 		return -1;
 	}
-	r = regcomp(&re, v, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-	if (r != 0) {
-		char err[128];
-
-		regerror(r, &re, err, sizeof err);
+	/* The same test redaction will apply, so that `ansai check` and
+	 * not a heal finds a pattern redaction would refuse. */
+	redact_extra_init(&x);
+	r = redact_extra_add(&x, v, err, sizeof err);
+	redact_extra_free(&x);
+	if (r < 0) {
 		str_fmt(why, n, "bad pattern: %s", err);
 		return -1;
 	}
-	regfree(&re);
 	str_copy(ai->redact[ai->nredact++], CONF_PATTERN_MAX, v);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* heal.c - see heal.h. */
 #include "heal.h"
+#include "analyse.h"
 #include "journal.h"
 #include "lock.h"
 #include "ratelimit.h"
@@ -522,6 +523,52 @@ keep_good_copies(struct heal *h)
 		logx(LOG_WARNING, "%s: no good copy taken: %s", h->unit, why);
 }
 
+/* What is known before the first action (the exit status) may show
+ * that a restart cannot help; the analyser then moves the strategy
+ * that can to the front.  It never adds one the user did not list. */
+static void
+suggest_order(struct heal *h)
+{
+	struct strat_list order;
+	char was[64], now[64];
+
+	if (!analyse_suggest_order(h, &order))
+		return;
+	strat_list_format(&h->pol.strategies, was, sizeof was);
+	strat_list_format(&order, now, sizeof now);
+	logx(LOG_INFO, "%s: the evidence points past a restart: trying %s "
+	    "(configured: %s)", h->unit, now, was);
+	h->pol.strategies = order;
+}
+
+enum heal_result
+heal_inspect(struct heal *h)
+{
+	char why[256];
+
+	if (svc_query(h->unit, &h->before, why, sizeof why) < 0) {
+		str_fmt(h->summary, sizeof h->summary,
+		    "could not read the unit's state: %s", why);
+		return h->result = HEAL_ERROR;
+	}
+	if (strcmp(h->before.load_state, "not-found") == 0) {
+		str_copy(h->summary, sizeof h->summary,
+		    "systemd knows no such unit");
+		return h->result = HEAL_NO_UNIT;
+	}
+	detect_cause(h);
+	/* A unit running again: its last failure is somewhere in this
+	 * boot's journal, not in the current run's lines. */
+	if (svc_is_handled(&h->before))
+		h->cause.invocation[0] = '\0';
+	heal_gather(h, 0);
+	h->after = h->before;
+	str_fmt(h->summary, sizeof h->summary, "inspected: %s/%s, result %s",
+	    h->before.active_state, h->before.sub_state,
+	    h->before.result[0] ? h->before.result : "unknown");
+	return h->result = HEAL_DRY_RUN;
+}
+
 /* The status taken while the restart ran would show a run that has
  * since failed; a human reading an escalation needs the state now. */
 static void
@@ -585,6 +632,7 @@ heal_run(struct heal *h)
 		return h->result;
 	}
 
+	suggest_order(h);
 	try_strategies(h);
 	heal_gather(h, 0);
 	if (svc_query(h->unit, &h->after, why, sizeof why) < 0)

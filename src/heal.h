@@ -63,6 +63,9 @@ struct strat_outcome {
 	char detail[HEAL_DETAIL_MAX];
 };
 
+struct analysis;
+struct ai_answer;
+
 struct heal {
 	/* given */
 	const struct conf *conf;
@@ -104,7 +107,12 @@ struct heal {
 	char status[HEAL_STATUS_MAX];
 	struct svc_show after;
 	char report_path[256];
+
+	/* understanding: set by the caller before the report */
+	const struct analysis *analysis;	/* built-in, always */
+	const struct ai_answer *ai;		/* NULL: no model asked */
 };
+
 
 /* Fill h for one heal of unit; conf_errs non-NULL when the
  * configuration was broken and defaults are in use. */
@@ -113,6 +121,11 @@ void heal_init(struct heal *h, const struct conf *conf,
 
 /* Run the whole job; returns h->result.  Logs each step. */
 enum heal_result heal_run(struct heal *h);
+
+/* Only look: the state, the cause and the evidence of the unit's last
+ * failure, for `ansai analyze`.  Changes and records nothing.  Returns
+ * HEAL_DRY_RUN, or HEAL_NO_UNIT / HEAL_ERROR. */
+enum heal_result heal_inspect(struct heal *h);
 
 /* For strategies (see strategy.h). */
 

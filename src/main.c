@@ -5,6 +5,8 @@
  * command to its function in the table below.  `heal` is the product:
  * detect, recover, gather evidence, report, record.
  */
+#include "ai.h"
+#include "analyse.h"
 #include "conf.h"
 #include "dropin.h"
 #include "exitcode.h"
@@ -40,6 +42,7 @@ static const char usage_text[] =
     "usage: ansai [-c FILE] [-v] COMMAND [ARGS]\n"
     "\n"
     "  heal [--dry-run] UNIT  heal a failed unit (run by OnFailure=)\n"
+    "  analyze UNIT           explain its last failure, changing nothing\n"
     "  enable UNIT...         wire OnFailure= for each unit\n"
     "  disable UNIT...        remove that wiring\n"
     "  status                 units wired, and the last outcome of each\n"
@@ -110,6 +113,37 @@ unit_arg(const char *arg, char out[UNIT_NAME_MAX])
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- understanding ---- */
+
+/* The built-in analysis always; the model's when one is configured.
+ * Both run after the unit was recovered (or given up on): they never
+ * stand between a failure and its restart. */
+static void
+understand(const struct conf *c, struct heal *h, int ask_model)
+{
+	static struct analysis an;
+	static struct ai_answer ans;
+	static struct port_result pr;	/* ~78 KiB */
+
+	analyse_builtin(h, &an);
+	if (strcmp(an.kind, "addr-in-use") == 0 && an.port != 0 &&
+	    an.owner[0] == '\0' &&
+	    port_lookup((uint16_t)an.port, NULL, NULL, &pr) == 0)
+		analyse_port_owner(&an, &pr);
+	h->analysis = &an;
+	if (!ask_model || c->ai.provider == AI_NONE)
+		return;
+	logx(LOG_INFO, "%s: asking %s for an explanation", h->unit,
+	    ai_provider_name(c->ai.provider));
+	if (ai_explain(c, h, &an, &ans) == 0)
+		logx(LOG_INFO, "%s: %s explained it in %ld ms (%u values "
+		    "redacted)", h->unit, ans.model, ans.ms, ans.redacted);
+	else
+		logx(LOG_WARNING, "%s: no explanation from the model: %s; the "
+		    "built-in analysis stands", h->unit, ans.failure);
+	h->ai = &ans;
 }
 
 /* ---- heal ---- */
@@ -207,6 +241,8 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 		return EXIT_NO_UNIT;
 	if (h.result == HEAL_ERROR)
 		return EXIT_SYSTEM;
+	if (h.result != HEAL_BUSY && h.result != HEAL_SUPPRESSED)
+		understand(&c->conf, &h, h.result != HEAL_NOTHING);
 	if (dry) {
 		/* Whatever it found, a dry run only shows it. */
 		static char text[REPORT_MAX];
@@ -226,6 +262,46 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 	default:
 		return EXIT_NOT_HEALED;
 	}
+}
+
+/* ---- analyze ---- */
+
+static int
+cmd_analyze(struct ctx *c, int argc, char **argv)
+{
+	static struct heal h;
+	static char text[8192];
+	char unit[UNIT_NAME_MAX];
+
+	if (argc != 2)
+		return usage("analyze takes one unit", NULL);
+	if (unit_arg(argv[1], unit) < 0)
+		return EXIT_BAD_UNIT;
+	if (load_conf(c, 0) < 0)
+		return EXIT_CONFIG;
+	heal_init(&h, &c->conf, NULL, unit, 1);
+	heal_inspect(&h);
+	if (h.result == HEAL_NO_UNIT) {
+		logx(LOG_ERR, "%s: no such unit", unit);
+		return EXIT_NO_UNIT;
+	}
+	if (h.result == HEAL_ERROR) {
+		logx(LOG_ERR, "%s: %s", unit, h.summary);
+		return EXIT_SYSTEM;
+	}
+	understand(&c->conf, &h, 1);
+	printf("%s: %s\n\n", unit, h.summary);
+	if (h.ai != NULL && h.ai->ok) {
+		printf("From %s (%s):\n", h.ai->model, h.ai->endpoint);
+		analysis_format(&h.ai->sections, text, sizeof text);
+	} else {
+		if (h.ai != NULL)
+			printf("The model gave no answer (%s); built-in "
+			    "analysis:\n", h.ai->failure);
+		analysis_format(h.analysis, text, sizeof text);
+	}
+	fputs(text, stdout);
+	return EXIT_OK;
 }
 
 /* ---- enable / disable ---- */
@@ -543,6 +619,7 @@ static const struct command {
 	int journal;		/* its story belongs in the journal */
 } commands[] = {
 	{ "heal", cmd_heal, 1 },
+	{ "analyze", cmd_analyze, 0 },
 	{ "enable", cmd_enable, 1 },
 	{ "disable", cmd_disable, 1 },
 	{ "status", cmd_status, 0 },

@@ -1,5 +1,8 @@
 /* report.c - see report.h. */
 #include "report.h"
+#include "ai.h"
+#include "analyse.h"
+#include "redact.h"
 #include "signame.h"
 #include "util.h"
 
@@ -112,6 +115,43 @@ render_escalation(const struct heal *h, char *buf, size_t n)
 }
 
 static void
+render_analysis(const struct heal *h, char *buf, size_t n)
+{
+	const struct ai_answer *ai = h->ai;
+	char note[160];
+
+	if (h->analysis == NULL)
+		return;
+	section(buf, n, "Analysis");
+	if (ai != NULL && ai->ok) {
+		str_append(buf, n, "  From the model %s at %s, in %ld ms:\n",
+		    ai->model, ai->endpoint, ai->ms);
+		analysis_format(&ai->sections, buf + strlen(buf),
+		    n - strlen(buf));
+		str_append(buf, n, "  (ansai only reports this text; it never "
+		    "runs anything a model says.)\n");
+		str_append(buf, n, "  Built-in analysis, for comparison: %s\n",
+		    h->analysis->root_cause);
+	} else {
+		analysis_format(h->analysis, buf + strlen(buf),
+		    n - strlen(buf));
+		if (ai != NULL)
+			str_append(buf, n, "  The model%s%s gave no analysis: "
+			    "%s.  This is the built-in one.\n",
+			    ai->model[0] ? " " : "", ai->model, ai->failure);
+	}
+	if (ai == NULL)
+		return;
+	if (ai->redaction_skipped) {
+		str_append(buf, n, "  Redaction: skipped (local Ollama, "
+		    "skip_redaction = yes).\n");
+	} else if (ai->prompt_bytes > 0) {
+		redact_note(ai->redacted, note, sizeof note);
+		str_append(buf, n, "  %s\n", note);
+	}
+}
+
+static void
 render_next(const struct heal *h, char *buf, size_t n)
 {
 	if (h->result == HEAL_HEALED)
@@ -182,6 +222,8 @@ report_render(const struct heal *h, char *buf, size_t n)
 		section(buf, n, "ESCALATED: a human is needed");
 		render_escalation(h, buf, n);
 	}
+
+	render_analysis(h, buf, n);
 
 	section(buf, n, "Strategies tried");
 	strat_list_format(&h->pol.strategies, strats, sizeof strats);
