@@ -118,6 +118,7 @@ static void
 render_analysis(const struct heal *h, char *buf, size_t n)
 {
 	const struct ai_answer *ai = h->ai;
+	static char text[8192];
 	char note[160];
 
 	if (h->analysis == NULL)
@@ -126,15 +127,15 @@ render_analysis(const struct heal *h, char *buf, size_t n)
 	if (ai != NULL && ai->ok) {
 		str_append(buf, n, "  From the model %s at %s, in %ld ms:\n",
 		    ai->model, ai->endpoint, ai->ms);
-		analysis_format(&ai->sections, buf + strlen(buf),
-		    n - strlen(buf));
+		analysis_format(&ai->sections, text, sizeof text);
+		indent(buf, n, text);
 		str_append(buf, n, "  (ansai only reports this text; it never "
 		    "runs anything a model says.)\n");
 		str_append(buf, n, "  Built-in analysis, for comparison: %s\n",
 		    h->analysis->root_cause);
 	} else {
-		analysis_format(h->analysis, buf + strlen(buf),
-		    n - strlen(buf));
+		analysis_format(h->analysis, text, sizeof text);
+		indent(buf, n, text);
 		if (ai != NULL)
 			str_append(buf, n, "  The model%s%s gave no analysis: "
 			    "%s.  This is the built-in one.\n",
