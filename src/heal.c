@@ -531,7 +531,16 @@ suggest_order(struct heal *h)
 {
 	struct strat_list order;
 	char was[64], now[64];
+	unsigned i;
 
+	/* A service that exited with an error may have said "address
+	 * already in use": its journal is read before the restart only
+	 * then, and only when the port strategy could act on it (about
+	 * 20 ms, local).  A killed service is restarted at once. */
+	for (i = 0; i < h->pol.strategies.n; i++)
+		if (h->pol.strategies.id[i] == STRAT_PORT && i > 0 &&
+		    h->cause.kind == CAUSE_EXIT)
+			heal_gather(h, 0);
 	if (!analyse_suggest_order(h, &order))
 		return;
 	strat_list_format(&h->pol.strategies, was, sizeof was);

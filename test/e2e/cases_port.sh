@@ -478,3 +478,37 @@ C
 	    "would send SIGTERM (SIGKILL after 3 s) to stale pid $stale"
 	box kill "$stale"
 }
+
+# A service that exits saying its port is taken: the analyser reads the
+# journal before the first action and puts the port strategy first,
+# so the stale holder goes before any restart is tried.
+t_port_first_from_journal() {
+	begin "port: a bind error in the journal puts the port strategy first"
+	p_setup
+	conf <<'C'
+[heal]
+stabilize_sec = 1
+strategies = restart, port
+[unit p-first]
+port = 5195
+C
+	box rm -f /run/p-first.ran
+	unit p-first.service <<U
+[Service]
+KillMode=process
+ExecStart=/bin/sh -c 'if [ -e /run/p-first.ran ]; then exec /usr/bin/python3 $PORT_PY 5195; fi; touch /run/p-first.ran; /usr/bin/python3 $PORT_PY 5195 & sleep 1; echo "listen tcp :5195: bind: address already in use" >&2; exit 1'
+U
+	box /usr/local/bin/ansai enable p-first >/dev/null
+	box systemctl start p-first.service
+	check "a heal is recorded" wait_heals p-first.service 1 60
+	local h j
+	h=$(last_history p-first.service)
+	check "history: healed" [ "$(hfield "$h" 4)" = healed ]
+	check "history: port first, no restart tried before it" \
+	    [ "$(hfield "$h" 7)" = port:ok ]
+	j=$(p_story)
+	check "journal: the reorder is told" contains "$j" \
+	    "p-first.service: the evidence points past a restart: trying port, restart"
+	check "a listener serves again" p_accepts 5195
+	box ansai disable p-first >/dev/null
+}
