@@ -8,9 +8,11 @@
 #include "redact.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +23,10 @@
 #define OLLAMA_URL	"http://127.0.0.1:11434/api/chat"
 #define OLLAMA_MODEL	"llama3.2"
 #define CRED_NAME	"ansai-ai-key"
+/* Requests per explanation, 429 retries included: a server that keeps
+ * answering "Retry-After: 0" gets three, not a storm until the
+ * deadline. */
+#define AI_TRIES_MAX	3
 
 /* ---- the key ---- */
 
@@ -32,6 +38,7 @@ ai_key_load(const struct conf_ai *ai, char *key, size_t n, char *why,
 	char path[CONF_PATH_MAX + 32];
 	struct stat st;
 	ssize_t len;
+	char *k;
 	int fd;
 
 	key[0] = '\0';
@@ -62,6 +69,13 @@ ai_key_load(const struct conf_ai *ai, char *key, size_t n, char *why,
 		close(fd);
 		return -1;
 	}
+	/* Never a key cut short without a word. */
+	if (st.st_size > (off_t)n - 1) {
+		str_fmt(why, wn, "key file %s: longer than %zu bytes", path,
+		    n - 1);
+		close(fd);
+		return -1;
+	}
 	len = read(fd, key, n - 1);
 	close(fd);
 	if (len < 0) {
@@ -69,7 +83,8 @@ ai_key_load(const struct conf_ai *ai, char *key, size_t n, char *why,
 		return -1;
 	}
 	key[len] = '\0';
-	str_copy(key, n, str_trim(key));
+	k = str_trim(key);
+	memmove(key, k, strlen(k) + 1);	/* overlapping: not str_copy */
 	if (key[0] == '\0' || strpbrk(key, "\r\n") != NULL) {
 		explicit_bzero(key, n);
 		str_fmt(why, wn, "key file %s: empty or more than one line",
@@ -171,7 +186,9 @@ heading(const char *line, size_t len, const char **rest)
 		    hl) != 0)
 			continue;
 		p += hl;
-		while (p < end && (*p == '*' || *p == ' '))
+		/* "## Why\r": a CRLF line end is part of the line. */
+		while (p < end && (*p == '*' || *p == ' ' || *p == '\t' ||
+		    *p == '\r'))
 			p++;
 		if (p < end && *p != ':')
 			return -1;
@@ -335,11 +352,20 @@ server_words(const char *body, size_t len, char *out, size_t n)
 		out[0] = '\0';
 }
 
+/* An address literal of the loopback network, or the name localhost;
+ * never a name that merely starts like one (127.example.com). */
 static int
 is_loopback(const char *host)
 {
-	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	    strcmp(host, "localhost") == 0;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strcmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 struct job {
@@ -451,8 +477,9 @@ ask(struct job *j, struct ai_answer *out, int64_t deadline)
 		hdr, j->auth[0] ? 2 : 1, j->body, j->body_len };
 	static struct http_resp r;
 	char why[256], words[200];
+	int tries;
 
-	for (;;) {
+	for (tries = 1;; tries++) {
 		http_resp_init(&r, j->answer, sizeof j->answer);
 		if (conn_http(&j->url, j->c->ca_file, deadline, &req, &r, why,
 		    sizeof why) < 0) {
@@ -461,6 +488,7 @@ ask(struct job *j, struct ai_answer *out, int64_t deadline)
 		}
 		out->status = r.status;
 		if (r.status != 429 || r.retry_after < 0 ||
+		    tries == AI_TRIES_MAX ||
 		    mono_ms() + r.retry_after * 1000 >= deadline)
 			break;
 		logx(LOG_INFO, "model rate limited: retrying in %lld s",
@@ -484,7 +512,8 @@ ask(struct job *j, struct ai_answer *out, int64_t deadline)
 		break;
 	case 429:
 		str_fmt(out->failure, sizeof out->failure, "rate limited "
-		    "(429)%s", r.retry_after >= 0 ? "; Retry-After is past "
+		    "(429)%s", tries == AI_TRIES_MAX ? " on every one of 3 "
+		    "tries" : r.retry_after >= 0 ? "; Retry-After is past "
 		    "the deadline" : "");
 		break;
 	default:
