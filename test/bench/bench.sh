@@ -98,10 +98,26 @@ wait_for 10 sh -c "[ \"\$($TOP/test/box/box.sh run $BOX systemctl show \
     -p ActiveState --value app-ansai.service)\" = failed ]"
 rss=$(box ansai -v heal app-ansai.service 2>&1 |
     sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
+# Peak RSS again, this time with a TLS exchange in the heal: a Groq-
+# shaped model server inside the box (test/ai/fake_llm.py, HTTPS with
+# the tests' own CA), asked to explain the failure.
+. "$TOP/test/e2e/cases_ai.sh"
+ai_begin >/dev/null 2>&1
+box ansai disable a-flask >/dev/null
+box systemctl kill -s KILL a-flask.service
+wait_for 10 sh -c "[ \"\$($TOP/test/box/box.sh run $BOX systemctl show \
+    -p ActiveState --value a-flask.service)\" = failed ]"
+out=$(box ansai -v heal a-flask.service 2>&1)
+rss_tls=$(printf '%s\n' "$out" | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
+case $out in
+*"explained it in"*) tls_ok="TLS exchange with the model done" ;;
+*) tls_ok="the model did not answer: figure without a TLS exchange" ;;
+esac
 size=$(stat -c %s "$TOP/build/ansai")
 echo "binary: build/ansai $size bytes ($(awk -v s="$size" \
     'BEGIN { printf "%.1f", s / 1024 }') KiB), static, stripped"
 echo "ansai heal peak RSS: ${rss:-?} KiB"
+echo "ansai heal peak RSS with a model over TLS: ${rss_tls:-?} KiB ($tls_ok)"
 react=$(box sh -c 'grep -h "^Reaction:" /var/lib/ansai/reports/*' |
     sed -n 's/.*issued \([0-9]*\) ms after ansai started.*/\1/p' | sort -n |
     awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
