@@ -74,7 +74,8 @@ logged() {
 
 # ------------------------------------------------------- step 1: Debian deps
 PKGS="musl-tools check pkg-config gcc make binutils dpkg-dev xz-utils
-      python3 python3-flask curl util-linux systemd openssl lsof iproute2
+      python3 python3-flask python3-aiosmtpd curl util-linux systemd openssl
+      lsof iproute2 bsdutils mount
       ${ANSAI_EXTRA_PKGS:-}"
 
 install_deps() {

@@ -45,6 +45,10 @@ conf_defaults(struct conf *c)
 	c->max_heals = 5;
 	c->window_sec = 300;
 	c->ai.timeout_sec = 20;
+	c->alert.spool_max_files = 100;
+	c->alert.spool_max_bytes = 2 * 1024 * 1024;
+	c->alert.slack_timeout_sec = 10;
+	c->alert.webhook_timeout_sec = 10;
 	c->ai.max_prompt_bytes = 16384;
 	str_copy(c->ca_file, sizeof c->ca_file,
 	    "/etc/ssl/certs/ca-certificates.crt");
@@ -439,7 +443,59 @@ val_pattern(const char *v, void *dst, unsigned min, unsigned max,
 	return 0;
 }
 
-enum sec_kind { SEC_NONE, SEC_HEAL, SEC_UNIT, SEC_AI, SEC_TLS };
+static int
+val_on(const char *v, void *dst, unsigned min, unsigned max, char *why,
+    size_t n)
+{
+	(void)min;
+	(void)max;
+	if (strcmp(v, "all") == 0 || strcmp(v, "failure") == 0) {
+		*(int *)dst = v[0] == 'f';
+		return 0;
+	}
+	str_fmt(why, n, "'%s' is not all or failure", v);
+	return -1;
+}
+
+/* "Name: value" with a token for a name and no control bytes. */
+static int
+val_header(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	const char *colon = strchr(v, ':'), *p;
+
+	(void)min;
+	(void)max;
+	if (colon == NULL || colon == v) {
+		str_copy(why, n, "not 'Name: value'");
+		return -1;
+	}
+	for (p = v; p < colon; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')) {
+			str_copy(why, n, "the header name may hold only "
+			    "letters, digits, '-' and '_'");
+			return -1;
+		}
+	}
+	for (p = colon; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			str_copy(why, n, "control characters in the header");
+			return -1;
+		}
+	}
+	if (str_copy(dst, CONF_PATTERN_MAX, v) < 0) {
+		str_fmt(why, n, "longer than %d bytes", CONF_PATTERN_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
+enum sec_kind { SEC_NONE, SEC_HEAL, SEC_UNIT, SEC_AI, SEC_TLS, SEC_ALERT,
+	SEC_SLACK, SEC_WEBHOOK };
+
+static const char *const sec_names[] = { "", "heal", "unit", "ai", "tls",
+	"alert", "slack", "webhook" };
 
 static const struct keydef {
 	enum sec_kind sec;
@@ -498,7 +554,28 @@ static const struct keydef {
 	{ SEC_AI, "skip_redaction", val_bool,
 	    offsetof(struct conf, ai.skip_redaction), 0, 0 },
 	{ SEC_TLS, "ca_file", val_dir, offsetof(struct conf, ca_file), 0, 0 },
+	{ SEC_ALERT, "on", val_on,
+	    offsetof(struct conf, alert.on_failure_only), 0, 0 },
+	{ SEC_ALERT, "spool_max_files", val_uint,
+	    offsetof(struct conf, alert.spool_max_files), 1, 100000 },
+	{ SEC_ALERT, "spool_max_bytes", val_uint,
+	    offsetof(struct conf, alert.spool_max_bytes), 65536, 1 << 30 },
+	{ SEC_SLACK, "url", val_url, offsetof(struct conf, alert.slack_url),
+	    0, 0 },
+	{ SEC_SLACK, "url_file", val_dir,
+	    offsetof(struct conf, alert.slack_url_file), 0, 0 },
+	{ SEC_SLACK, "timeout_sec", val_uint,
+	    offsetof(struct conf, alert.slack_timeout_sec), 1, 120 },
+	{ SEC_WEBHOOK, "url", val_url,
+	    offsetof(struct conf, alert.webhook_url), 0, 0 },
+	{ SEC_WEBHOOK, "header", val_header,
+	    offsetof(struct conf, alert.webhook_header), 0, 0 },
+	{ SEC_WEBHOOK, "timeout_sec", val_uint,
+	    offsetof(struct conf, alert.webhook_timeout_sec), 1, 120 },
 };
+
+/* One bit per key in conf.seen. */
+_Static_assert(ARRAY_LEN(keys) <= 64, "more keys than bits in seen");
 
 struct parser {
 	struct conf *c;
@@ -551,8 +628,13 @@ section(struct parser *p, char *s)
 	}
 	s[len - 1] = '\0';
 	s = str_trim(s + 1);
-	if (strcmp(s, "ai") == 0 || strcmp(s, "tls") == 0) {
-		p->sec = s[0] == 'a' ? SEC_AI : SEC_TLS;
+	if (strcmp(s, "ai") == 0 || strcmp(s, "tls") == 0 ||
+	    strcmp(s, "alert") == 0 || strcmp(s, "slack") == 0 ||
+	    strcmp(s, "webhook") == 0) {
+		p->sec = strcmp(s, "ai") == 0 ? SEC_AI :
+		    strcmp(s, "tls") == 0 ? SEC_TLS :
+		    strcmp(s, "alert") == 0 ? SEC_ALERT :
+		    strcmp(s, "slack") == 0 ? SEC_SLACK : SEC_WEBHOOK;
 		p->bad_section = 0;
 		if (p->seen_sec & (1u << p->sec)) {
 			perr(p, "[%s] defined twice", s);
@@ -576,7 +658,7 @@ section(struct parser *p, char *s)
 	}
 	if (strncmp(s, "unit", 4) != 0 || (s[4] != ' ' && s[4] != '\t')) {
 		perr(p, "unknown section [%s] (known: [heal], [unit NAME], "
-		    "[ai], [tls])", s);
+		    "[ai], [tls], [alert], [slack], [webhook])", s);
 		return;
 	}
 	s = str_trim(s + 4);
@@ -612,7 +694,7 @@ static void
 assignment(struct parser *p, char *s)
 {
 	char *eq = strchr(s, '='), *key, *val, why[256];
-	unsigned *seen;
+	uint64_t *seen;
 	char *base;
 	size_t i;
 
@@ -633,19 +715,16 @@ assignment(struct parser *p, char *s)
 		if (keys[i].sec == p->sec && strcmp(keys[i].key, key) == 0)
 			break;
 	if (i == ARRAY_LEN(keys)) {
-		static const char *const names[] = { "", "heal", "unit", "ai",
-			"tls" };
-
-		perr(p, "unknown key '%s' in [%s]", key, names[p->sec]);
+		perr(p, "unknown key '%s' in [%s]", key, sec_names[p->sec]);
 		return;
 	}
 	seen = p->sec == SEC_UNIT ? &p->unit->seen : &p->c->seen;
 	/* redact is the one list given a line per item. */
-	if (keys[i].fn != val_pattern && (*seen & (1u << i))) {
+	if (keys[i].fn != val_pattern && (*seen & ((uint64_t)1 << i))) {
 		perr(p, "duplicate key '%s'", key);
 		return;
 	}
-	*seen |= 1u << i;
+	*seen |= (uint64_t)1 << i;
 	if (*val == '\0') {
 		perr(p, "'%s' has no value", key);
 		return;

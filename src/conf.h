@@ -14,6 +14,7 @@
 #define ANSAI_CONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "unitname.h"
 
@@ -67,7 +68,7 @@ struct conf_unit {
 	struct conf_words validate;	/* argv of a validator */
 	struct conf_names env;		/* variables it needs */
 	int rollback;			/* keep and restore good copies */
-	unsigned seen;			/* bit per key, for duplicates */
+	uint64_t seen;			/* bit per key, for duplicates */
 };
 
 enum ai_provider { AI_NONE, AI_GROQ, AI_OLLAMA, AI_OPENAI };
@@ -89,6 +90,19 @@ struct conf_ai {
 	int skip_redaction;		/* honoured for loopback only */
 };
 
+/* [alert], [slack], [webhook]: who is told, and how. */
+struct conf_alert {
+	int on_failure_only;		/* [alert] on = failure */
+	unsigned spool_max_files;
+	unsigned spool_max_bytes;
+	char slack_url[CONF_URL_MAX];	/* [slack] url, or from url_file */
+	char slack_url_file[CONF_PATH_MAX];
+	unsigned slack_timeout_sec;
+	char webhook_url[CONF_URL_MAX];
+	char webhook_header[CONF_PATTERN_MAX];	/* "Name: value" */
+	unsigned webhook_timeout_sec;
+};
+
 struct conf {
 	char path[CONF_PATH_MAX];	/* "" when built-in defaults */
 	char state_dir[CONF_PATH_MAX];
@@ -100,8 +114,9 @@ struct conf {
 	char ssh_target[CONF_WORD_MAX];	/* "" : root@<hostname> */
 	struct strat_list strategies;
 	struct conf_ai ai;
+	struct conf_alert alert;
 	char ca_file[CONF_PATH_MAX];	/* [tls] ca_file */
-	unsigned seen;
+	uint64_t seen;			/* bit per key, for duplicates */
 	unsigned nunits;
 	struct conf_unit units[CONF_UNITS_MAX];
 };

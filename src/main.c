@@ -6,6 +6,7 @@
  * detect, recover, gather evidence, report, record.
  */
 #include "ai.h"
+#include "alert.h"
 #include "analyse.h"
 #include "conf.h"
 #include "dropin.h"
@@ -13,15 +14,19 @@
 #include "heal.h"
 #include "history.h"
 #include "log.h"
+#include "notify.h"
 #include "port.h"
 #include "report.h"
 #include "rollback.h"
+#include "spool.h"
 #include "svc.h"
 #include "unitname.h"
 #include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +48,8 @@ static const char usage_text[] =
     "\n"
     "  heal [--dry-run] UNIT  heal a failed unit (run by OnFailure=)\n"
     "  analyze UNIT           explain its last failure, changing nothing\n"
+    "  flush [--now]          send the spooled alerts that are due (all)\n"
+    "  test-alert             send a test alert on every channel\n"
     "  enable UNIT...         wire OnFailure= for each unit\n"
     "  disable UNIT...        remove that wiring\n"
     "  status                 units wired, and the last outcome of each\n"
@@ -144,6 +151,166 @@ understand(const struct conf *c, struct heal *h, int ask_model)
 		logx(LOG_WARNING, "%s: no explanation from the model: %s; the "
 		    "built-in analysis stands", h->unit, ans.failure);
 	h->ai = &ans;
+}
+
+/* ---- tell ---- */
+
+#define CHANNELS_MAX 2
+
+/* A Slack URL is its own secret: a url_file others may read has
+ * leaked it already. */
+static int
+slack_url(const struct conf_alert *a, char *url, size_t n)
+{
+	struct stat st;
+	char buf[CONF_URL_MAX];
+	FILE *f;
+
+	if (a->slack_url_file[0] == '\0')
+		return str_copy(url, n, a->slack_url);
+	f = fopen_regular(a->slack_url_file);
+	if (f == NULL || fstat(fileno(f), &st) < 0 || (st.st_mode & S_IRWXO)) {
+		logx(LOG_ERR, "[slack] url_file %s: %s", a->slack_url_file,
+		    f == NULL ? strerror(errno) : "readable by others: "
+		    "refused (chmod 600)");
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	if (fgets(buf, sizeof buf, f) == NULL) {
+		fclose(f);
+		logx(LOG_ERR, "[slack] url_file %s: empty", a->slack_url_file);
+		return -1;
+	}
+	fclose(f);
+	return str_copy(url, n, str_trim(buf));
+}
+
+/* The configured channels into ch[]; their count. */
+static size_t
+channels(const struct conf *c, struct notify_channel ch[CHANNELS_MAX])
+{
+	static char slack[CONF_URL_MAX];
+	size_t n = 0;
+
+	memset(ch, 0, sizeof *ch * CHANNELS_MAX);
+	if ((c->alert.slack_url[0] || c->alert.slack_url_file[0]) &&
+	    slack_url(&c->alert, slack, sizeof slack) == 0) {
+		ch[n].kind = NOTIFY_SLACK;
+		ch[n].name = "slack";
+		ch[n].url = slack;
+		ch[n].ca_file = c->ca_file;
+		ch[n++].timeout_sec = c->alert.slack_timeout_sec;
+	}
+	if (c->alert.webhook_url[0]) {
+		ch[n].kind = NOTIFY_WEBHOOK;
+		ch[n].name = "webhook";
+		ch[n].url = c->alert.webhook_url;
+		ch[n].header = c->alert.webhook_header;
+		ch[n].ca_file = c->ca_file;
+		ch[n++].timeout_sec = c->alert.webhook_timeout_sec;
+	}
+	return n;
+}
+
+static int
+open_spool(const struct conf *c, struct spool *sp)
+{
+	if (spool_init(sp, c->state_dir) < 0) {
+		log_errno(LOG_ERR, "cannot open the spool in %s", c->state_dir);
+		return -1;
+	}
+	sp->max_files = c->alert.spool_max_files;
+	sp->max_bytes = c->alert.spool_max_bytes;
+	return 0;
+}
+
+/* After the heal was recorded (the alert names the report): send it on
+ * every channel, keep what did not go in the spool, and retry what
+ * earlier heals left there.  Recovery is long done by now. */
+static void
+tell(const struct conf *c, const struct heal *h)
+{
+	static struct alert a;
+	struct notify_channel ch[CHANNELS_MAX];
+	struct spool sp;
+	char subject[512];
+	size_t n = channels(c, ch);
+	int want = alert_wanted(h, c->alert.on_failure_only ?
+	    ALERT_ON_FAILURE : ALERT_ON_ALL);
+
+	if (want) {
+		alert_from_heal(h, &a);
+		if (alert_subject(&a, subject, sizeof subject) == 0)
+			logx(a.escalated ? LOG_NOTICE : LOG_INFO, "%s: alert: "
+			    "%s", h->unit, subject);
+	}
+	if (n == 0 || open_spool(c, &sp) < 0)
+		return;
+	if (want)
+		notify_alert(ch, n, &sp, &a, (int64_t)time(NULL));
+	/* Bounded: a heal must not spend minutes on an old backlog. */
+	notify_flush(ch, n, &sp, (int64_t)time(NULL), 5000);
+}
+
+static int
+cmd_flush(struct ctx *c, int argc, char **argv)
+{
+	struct notify_channel ch[CHANNELS_MAX];
+	struct spool sp;
+	size_t n;
+	int k;
+
+	int all = argc == 2 && strcmp(argv[1], "--now") == 0;
+
+	if (argc != 1 && !all)
+		return usage("flush takes only --now", NULL);
+	if (load_conf(c, 0) < 0)
+		return EXIT_CONFIG;
+	n = channels(&c->conf, ch);
+	if (open_spool(&c->conf, &sp) < 0)
+		return EXIT_SYSTEM;
+	k = (all ? notify_flush_all : notify_flush)(ch, n, &sp,
+	    (int64_t)time(NULL), 0);
+	if (k < 0)
+		return EXIT_SYSTEM;
+	printf("flush: %d spooled alerts were due\n", k);
+	return EXIT_OK;
+}
+
+static int
+cmd_test_alert(struct ctx *c, int argc, char **argv)
+{
+	static struct heal h;
+	static struct alert a;
+	struct notify_channel ch[CHANNELS_MAX];
+	struct notify_result r;
+	size_t n, i;
+	int bad = 0;
+
+	(void)argv;
+	if (argc != 1)
+		return usage("test-alert takes no arguments", NULL);
+	if (load_conf(c, 0) < 0)
+		return EXIT_CONFIG;
+	n = channels(&c->conf, ch);
+	if (n == 0) {
+		printf("no alert channel is configured ([slack], [webhook])\n");
+		return EXIT_OK;
+	}
+	heal_init(&h, &c->conf, NULL, "ansai-test-alert.service", 1);
+	h.result = HEAL_HEALED;
+	str_copy(h.summary, sizeof h.summary, "a test alert from `ansai "
+	    "test-alert`: nothing failed");
+	alert_from_heal(&h, &a);
+	for (i = 0; i < n; i++) {
+		notify_send(&ch[i], &a, &r);
+		printf("%-8s %-9s %ld ms  %s\n", ch[i].name,
+		    notify_res_word(r.res), r.ms, r.res == NOTIFY_SENT ?
+		    "delivered" : r.why);
+		bad |= r.res != NOTIFY_SENT;
+	}
+	return bad ? EXIT_SYSTEM : EXIT_OK;
 }
 
 /* ---- heal ---- */
@@ -252,6 +419,7 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	recorded = record(&h);
+	tell(&c->conf, &h);
 	switch (h.result) {
 	case HEAL_HEALED:
 		return recorded < 0 ? EXIT_CANT_WRITE : EXIT_OK;
@@ -491,6 +659,31 @@ status_line(const char *unit, void *arg)
 	    l.e.result, l.count);
 }
 
+static void
+dead_line(const struct spool *sp, struct spool_entry *e, void *arg)
+{
+	(void)sp;
+	(void)arg;
+	if (e->state == SPOOL_DEAD)
+		printf("  dead: %s to %s after %u tries: %s\n", e->alert.unit,
+		    e->channel, e->attempts, e->last_error);
+}
+
+static void
+spool_status(const struct conf *c)
+{
+	struct spool sp;
+	struct spool_stats st;
+
+	if (open_spool(c, &sp) < 0 || spool_stats(&sp, &st) < 0)
+		return;
+	if (st.pending + st.dead + st.sending + st.corrupt == 0)
+		return;
+	printf("\nalert spool: %u pending, %u dead, %u being sent, %u "
+	    "corrupt\n", st.pending, st.dead, st.sending, st.corrupt);
+	spool_each(&sp, dead_line, NULL);
+}
+
 static int
 cmd_status(struct ctx *c, int argc, char **argv)
 {
@@ -510,6 +703,7 @@ cmd_status(struct ctx *c, int argc, char **argv)
 	}
 	if (n == 0)
 		printf("(no unit is enabled; see ansai enable)\n");
+	spool_status(&c->conf);
 	return EXIT_OK;
 }
 
@@ -620,6 +814,8 @@ static const struct command {
 } commands[] = {
 	{ "heal", cmd_heal, 1 },
 	{ "analyze", cmd_analyze, 0 },
+	{ "flush", cmd_flush, 1 },
+	{ "test-alert", cmd_test_alert, 0 },
 	{ "enable", cmd_enable, 1 },
 	{ "disable", cmd_disable, 1 },
 	{ "status", cmd_status, 0 },

@@ -354,3 +354,16 @@ notify_flush(const struct notify_channel *ch, size_t n,
 
 	return spool_due(sp, now, flush_one, &f);
 }
+
+int
+notify_flush_all(const struct notify_channel *ch, size_t n,
+    const struct spool *sp, int64_t now, long max_ms)
+{
+	struct flush f = { ch, n, now, max_ms > 0 ? mono_ms() + max_ms : 0,
+		0 };
+
+	/* Every pending entry is "due": a human who fixed the network
+	 * does not wait for the backoff.  Failures are still backed off
+	 * from now. */
+	return spool_due(sp, INT64_MAX, flush_one, &f);
+}

@@ -88,6 +88,10 @@ unsigned notify_alert(const struct notify_channel *ch, size_t n,
  * once max_ms (0: no limit) have passed: what is left waits for the
  * next pass as it was.  The count handed out by the spool, or -1.
  */
+/* The same for every pending entry, due or not (`ansai flush --now`). */
+int notify_flush_all(const struct notify_channel *ch, size_t n,
+    const struct spool *sp, int64_t now, long max_ms);
+
 int notify_flush(const struct notify_channel *ch, size_t n,
     const struct spool *sp, int64_t now, long max_ms);
 
