@@ -49,6 +49,7 @@ conf_defaults(struct conf *c)
 	c->alert.spool_max_bytes = 2 * 1024 * 1024;
 	c->alert.slack_timeout_sec = 10;
 	c->alert.webhook_timeout_sec = 10;
+	c->mail.timeout_sec = 30;
 	c->ai.max_prompt_bytes = 16384;
 	str_copy(c->ca_file, sizeof c->ca_file,
 	    "/etc/ssl/certs/ca-certificates.crt");
@@ -491,11 +492,61 @@ val_header(const char *v, void *dst, unsigned min, unsigned max,
 	return 0;
 }
 
+static int
+val_mailtls(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	static const char *const names[] = { "starttls", "tls", "none" };
+	size_t i;
+
+	(void)min;
+	(void)max;
+	for (i = 0; i < ARRAY_LEN(names); i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*(int *)dst = (int)i;
+			return 0;
+		}
+	}
+	str_fmt(why, n, "'%s' is not starttls, tls or none", v);
+	return -1;
+}
+
+static int
+val_addr(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	const char *at = strchr(v, '@');
+
+	if (at == NULL || at == v || at[1] == '\0') {
+		str_fmt(why, n, "'%s' is not an e-mail address", v);
+		return -1;
+	}
+	return val_word(v, dst, min, max, why, n);
+}
+
+/* Recipients: commas and/or blanks, each once, each an address. */
+static int
+val_addrs(const char *v, void *dst, unsigned min, unsigned max,
+    char *why, size_t n)
+{
+	struct conf_words *w = dst;
+	char tmp[CONF_WORD_MAX];
+	unsigned i;
+
+	if (split_words(v, ", \t", 1, &w->v[0][0], CONF_ARGS_MAX, &w->n,
+	    CONF_WORD_MAX, why, n) < 0)
+		return -1;
+	for (i = 0; i < w->n; i++)
+		if (val_addr(w->v[i], tmp, min, max, why, n) < 0)
+			return -1;
+	return 0;
+}
+
 enum sec_kind { SEC_NONE, SEC_HEAL, SEC_UNIT, SEC_AI, SEC_TLS, SEC_ALERT,
-	SEC_SLACK, SEC_WEBHOOK };
+	SEC_SLACK, SEC_WEBHOOK, SEC_MAIL };
 
 static const char *const sec_names[] = { "", "heal", "unit", "ai", "tls",
-	"alert", "slack", "webhook" };
+	"alert", "slack", "webhook", "mail" };
 
 static const struct keydef {
 	enum sec_kind sec;
@@ -572,6 +623,18 @@ static const struct keydef {
 	    offsetof(struct conf, alert.webhook_header), 0, 0 },
 	{ SEC_WEBHOOK, "timeout_sec", val_uint,
 	    offsetof(struct conf, alert.webhook_timeout_sec), 1, 120 },
+	{ SEC_MAIL, "server", val_word, offsetof(struct conf, mail.server),
+	    0, 0 },
+	{ SEC_MAIL, "port", val_uint, offsetof(struct conf, mail.port), 1,
+	    65535 },
+	{ SEC_MAIL, "tls", val_mailtls, offsetof(struct conf, mail.tls), 0, 0 },
+	{ SEC_MAIL, "user", val_word, offsetof(struct conf, mail.user), 0, 0 },
+	{ SEC_MAIL, "password_file", val_dir,
+	    offsetof(struct conf, mail.password_file), 0, 0 },
+	{ SEC_MAIL, "from", val_addr, offsetof(struct conf, mail.from), 0, 0 },
+	{ SEC_MAIL, "to", val_addrs, offsetof(struct conf, mail.to), 0, 0 },
+	{ SEC_MAIL, "timeout_sec", val_uint,
+	    offsetof(struct conf, mail.timeout_sec), 1, 300 },
 };
 
 /* One bit per key in conf.seen. */
@@ -630,11 +693,12 @@ section(struct parser *p, char *s)
 	s = str_trim(s + 1);
 	if (strcmp(s, "ai") == 0 || strcmp(s, "tls") == 0 ||
 	    strcmp(s, "alert") == 0 || strcmp(s, "slack") == 0 ||
-	    strcmp(s, "webhook") == 0) {
+	    strcmp(s, "webhook") == 0 || strcmp(s, "mail") == 0) {
 		p->sec = strcmp(s, "ai") == 0 ? SEC_AI :
 		    strcmp(s, "tls") == 0 ? SEC_TLS :
 		    strcmp(s, "alert") == 0 ? SEC_ALERT :
-		    strcmp(s, "slack") == 0 ? SEC_SLACK : SEC_WEBHOOK;
+		    strcmp(s, "slack") == 0 ? SEC_SLACK :
+		    strcmp(s, "mail") == 0 ? SEC_MAIL : SEC_WEBHOOK;
 		p->bad_section = 0;
 		if (p->seen_sec & (1u << p->sec)) {
 			perr(p, "[%s] defined twice", s);
@@ -658,7 +722,7 @@ section(struct parser *p, char *s)
 	}
 	if (strncmp(s, "unit", 4) != 0 || (s[4] != ' ' && s[4] != '\t')) {
 		perr(p, "unknown section [%s] (known: [heal], [unit NAME], "
-		    "[ai], [tls], [alert], [slack], [webhook])", s);
+		    "[ai], [tls], [alert], [slack], [webhook], [mail])", s);
 		return;
 	}
 	s = str_trim(s + 4);

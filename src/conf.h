@@ -90,6 +90,18 @@ struct conf_ai {
 	int skip_redaction;		/* honoured for loopback only */
 };
 
+/* [mail]: e-mail through ansai's own SMTP client. */
+struct conf_mail {
+	char server[CONF_WORD_MAX];	/* "": no mail */
+	unsigned port;			/* 0: by tls (587, 465, 25) */
+	int tls;			/* 0 starttls, 1 tls, 2 none */
+	char user[CONF_WORD_MAX];
+	char password_file[CONF_PATH_MAX];
+	char from[CONF_WORD_MAX];
+	struct conf_words to;
+	unsigned timeout_sec;
+};
+
 /* [alert], [slack], [webhook]: who is told, and how. */
 struct conf_alert {
 	int on_failure_only;		/* [alert] on = failure */
@@ -115,6 +127,7 @@ struct conf {
 	struct strat_list strategies;
 	struct conf_ai ai;
 	struct conf_alert alert;
+	struct conf_mail mail;
 	char ca_file[CONF_PATH_MAX];	/* [tls] ca_file */
 	uint64_t seen;			/* bit per key, for duplicates */
 	unsigned nunits;

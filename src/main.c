@@ -18,6 +18,7 @@
 #include "port.h"
 #include "report.h"
 #include "rollback.h"
+#include "smtp.h"
 #include "spool.h"
 #include "svc.h"
 #include "unitname.h"
@@ -155,7 +156,7 @@ understand(const struct conf *c, struct heal *h, int ask_model)
 
 /* ---- tell ---- */
 
-#define CHANNELS_MAX 2
+#define CHANNELS_MAX 3
 
 /* A Slack URL is its own secret: a url_file others may read has
  * leaked it already. */
@@ -186,6 +187,47 @@ slack_url(const struct conf_alert *a, char *url, size_t n)
 	return str_copy(url, n, str_trim(buf));
 }
 
+/* [mail] as the SMTP client wants it.  The password is read here
+ * (password_file, or the credential ansai-smtp-password) and kept in
+ * static storage for this short-lived process. */
+static struct smtp_opts smtp;
+static char smtp_pw[SMTP_SECRET_MAX + 1];
+static const char *smtp_to[CONF_ARGS_MAX];
+
+static int
+mail_opts(const struct conf *c)
+{
+	static const enum smtp_tls tls[] = { SMTP_TLS_STARTTLS,
+		SMTP_TLS_IMPLICIT, SMTP_TLS_NONE };
+	char why[256];
+	unsigned i;
+
+	memset(&smtp, 0, sizeof smtp);
+	if (c->mail.user[0] && smtp_password_load(c->mail.password_file[0] ?
+	    c->mail.password_file : NULL, smtp_pw, sizeof smtp_pw, why,
+	    sizeof why) < 0) {
+		logx(LOG_ERR, "[mail]: %s; mail is off", why);
+		return -1;
+	}
+	if (c->mail.from[0] == '\0' || c->mail.to.n == 0) {
+		logx(LOG_ERR, "[mail] needs from and to; mail is off");
+		return -1;
+	}
+	for (i = 0; i < c->mail.to.n; i++)
+		smtp_to[i] = c->mail.to.v[i];
+	smtp.server = c->mail.server;
+	smtp.port = c->mail.port;
+	smtp.tls = tls[c->mail.tls];
+	smtp.user = c->mail.user;
+	smtp.password = smtp_pw;
+	smtp.from = c->mail.from;
+	smtp.to = smtp_to;
+	smtp.nto = c->mail.to.n;
+	smtp.timeout_ms = (int)c->mail.timeout_sec * 1000;
+	smtp.ca_file = c->ca_file;
+	return 0;
+}
+
 /* The configured channels into ch[]; their count. */
 static size_t
 channels(const struct conf *c, struct notify_channel ch[CHANNELS_MAX])
@@ -201,6 +243,12 @@ channels(const struct conf *c, struct notify_channel ch[CHANNELS_MAX])
 		ch[n].url = slack;
 		ch[n].ca_file = c->ca_file;
 		ch[n++].timeout_sec = c->alert.slack_timeout_sec;
+	}
+	if (c->mail.server[0] && mail_opts(c) == 0) {
+		ch[n].kind = NOTIFY_MAIL;
+		ch[n].name = "mail";
+		ch[n].smtp = &smtp;
+		ch[n++].timeout_sec = c->mail.timeout_sec;
 	}
 	if (c->alert.webhook_url[0]) {
 		ch[n].kind = NOTIFY_WEBHOOK;

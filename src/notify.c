@@ -1,5 +1,6 @@
 /* notify.c - see notify.h. */
 #include "notify.h"
+#include "smtp.h"
 #include "conn.h"
 #include "http.h"
 #include "log.h"
@@ -224,6 +225,34 @@ deliver(struct job *j, int64_t deadline, struct notify_result *r)
 	classify(j, r);
 }
 
+/* E-mail: the alert's subject and text through ansai's own SMTP
+ * client; 4xx and network trouble are "later", 5xx are final. */
+static void
+send_mail(const struct notify_channel *ch, const struct alert *a,
+    struct notify_result *r)
+{
+	/* A cut text still says what matters first, and names the cut. */
+	static char subject[SMTP_SUBJECT_MAX], text[16384];
+	struct smtp_msg m = { subject, text, NULL };
+
+	if (alert_subject(a, subject, sizeof subject) < 0) {
+		r->res = NOTIFY_PERMFAIL;
+		str_copy(r->why, sizeof r->why, "the subject does not fit");
+		return;
+	}
+	alert_text(a, text, sizeof text);
+	switch (smtp_send(ch->smtp, &m, r->why, sizeof r->why)) {
+	case SMTP_SENT:
+		r->res = NOTIFY_SENT;
+		break;
+	case SMTP_TEMPFAIL:
+		r->res = NOTIFY_TEMPFAIL;
+		break;
+	default:
+		r->res = NOTIFY_PERMFAIL;
+	}
+}
+
 enum notify_res
 notify_send(const struct notify_channel *ch, const struct alert *a,
     struct notify_result *r)
@@ -236,6 +265,11 @@ notify_send(const struct notify_channel *ch, const struct alert *a,
 
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
+	if (ch->kind == NOTIFY_MAIL) {
+		send_mail(ch, a, r);
+		r->ms = (long)(mono_ms() - start);
+		return r->res;
+	}
 	memset(&j, 0, sizeof j);
 	if (prepare(&j, ch, a, r) == 0)
 		deliver(&j, start + (int64_t)t * 1000, r);

@@ -42,7 +42,9 @@
 
 enum notify_res { NOTIFY_SENT, NOTIFY_TEMPFAIL, NOTIFY_PERMFAIL };
 
-enum notify_kind { NOTIFY_SLACK, NOTIFY_WEBHOOK };
+enum notify_kind { NOTIFY_SLACK, NOTIFY_WEBHOOK, NOTIFY_MAIL };
+
+struct smtp_opts;
 
 /* One configured channel.  The strings belong to the caller (the
  * configuration) and must outlive the calls. */
@@ -53,6 +55,8 @@ struct notify_channel {
 	const char *header;	/* "Name: value" sent too; NULL or "" none */
 	const char *ca_file;	/* https trust; NULL: the system's bundle */
 	unsigned timeout_sec;	/* 0: NOTIFY_TIMEOUT_DEFAULT */
+	const struct smtp_opts *smtp;	/* NOTIFY_MAIL: server, login,
+					   from, to; its timeout wins */
 };
 
 struct notify_result {

@@ -210,11 +210,12 @@ START_TEST(check_bad_unit)
 		"12: [unit foo@]: invalid unit name: a template names no "
 		    "instance",
 		"13: unknown section [service] (known: [heal], [unit NAME], "
-		    "[ai], [tls], [alert], [slack], [webhook])",
+		    "[ai], [tls], [alert], [slack], [webhook], [mail])",
 		"14: unknown section [unit] (known: [heal], [unit NAME], "
-		    "[ai], [tls], [alert], [slack], [webhook])",
+		    "[ai], [tls], [alert], [slack], [webhook], [mail])",
 		"15: unknown section [units my-app] (known: [heal], "
-		    "[unit NAME], [ai], [tls], [alert], [slack], [webhook])",
+		    "[unit NAME], [ai], [tls], [alert], [slack], [webhook], "
+		    "[mail])",
 		"17: [unit a b]: invalid unit name: only letters, digits "
 		    "and :-_.\\@ are allowed",
 	};

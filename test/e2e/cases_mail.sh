@@ -1,0 +1,78 @@
+# cases_mail.sh - e-mail alerts through ansai's own SMTP client to a real
+# SMTP server (Debian's python3-aiosmtpd, in the box on 127.0.0.1:2525,
+# plain SMTP: tls = none is allowed for loopback only), which stores
+# each message in a Maildir; with the server down the alert waits in
+# the spool and `ansai flush --now` delivers it exactly once.
+
+ML_DIR=/run/fake-mail
+
+ml_start() {
+	box mkdir -p "$ML_DIR/tmp" "$ML_DIR/new" "$ML_DIR/cur"
+	box systemd-run --quiet --unit=fake-mail.service /usr/bin/python3 \
+	    -m aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Mailbox \
+	    "$ML_DIR"
+	wait_for 10 box sh -c 'exec 3<>/dev/tcp/127.0.0.1/2525' 2>/dev/null
+}
+
+ml_stop() { box systemctl stop fake-mail.service 2>/dev/null; }
+
+ml_count() {
+	box sh -c 'ls "$1"/new 2>/dev/null | wc -l' sh "$ML_DIR"
+}
+
+# The newest message's decoded subject, by Python's own mail parser.
+ml_subject() {
+	box sh -c 'f=$(ls -t "$1"/new/* | head -n 1); /usr/bin/python3 -c "
+import email, email.header, sys
+m = email.message_from_binary_file(open(sys.argv[1], \"rb\"))
+print(str(email.header.make_header(email.header.decode_header(m[\"Subject\"]))))
+" "$f"' sh "$ML_DIR"
+}
+
+t_mail_alerts() {
+	begin "mail: the seed's subject through a real SMTP server; spooled while down"
+	box rm -rf "$ML_DIR"
+	ml_start
+	conf <<'C'
+[heal]
+stabilize_sec = 1
+[mail]
+server = 127.0.0.1
+port = 2525
+tls = none
+from = ansai@box.example
+to = oncall@example.org, backup@example.org
+timeout_sec = 5
+C
+	unit ml-app.service <<'U'
+[Service]
+ExecStart=/bin/sleep infinity
+U
+	box systemctl start ml-app.service
+	box ansai enable ml-app >/dev/null
+	local n
+	n=$(history_count ml-app.service)
+	box systemctl kill -s KILL ml-app.service
+	wait_heals ml-app.service $((n + 1)) 30
+	check "a mail arrived" wait_for 10 sh -c "[ \"\$($TOP/test/box/box.sh \
+	    run $BOX sh -c 'ls $ML_DIR/new | wc -l')\" -ge 1 ]"
+	check "its subject decodes to the seed's text" [ "$(ml_subject)" = \
+	    "✅ ANSAI: ml-app.service - RESOLVED" ]
+	check "the body says what happened" box grep -rqa "RESOLVED\|healed" \
+	    "$ML_DIR/new"
+	# Down during the heal: spooled; back: flushed once.
+	ml_stop
+	n=$(history_count ml-app.service)
+	box systemctl kill -s KILL ml-app.service
+	wait_heals ml-app.service $((n + 1)) 30
+	check "status: the mail waits in the spool" contains \
+	    "$(box ansai status)" "1 pending"
+	ml_start
+	box ansai flush --now >/dev/null
+	check "after flush: delivered" [ "$(ml_count)" -eq 2 ]
+	box ansai flush --now >/dev/null
+	check "a second flush sends nothing again" [ "$(ml_count)" -eq 2 ]
+	box ansai disable ml-app >/dev/null
+	box systemctl stop ml-app.service
+	ml_stop
+}
