@@ -225,6 +225,8 @@ mail_opts(const struct conf *c)
 	smtp.nto = c->mail.to.n;
 	smtp.timeout_ms = (int)c->mail.timeout_sec * 1000;
 	smtp.ca_file = c->ca_file;
+	/* The dialogue at debug level (-v), secrets redacted by smtp.c. */
+	smtp.trace = smtp_trace_log;
 	return 0;
 }
 
