@@ -69,8 +69,13 @@ U
 	check "slack: the seed's subject" contains "$b" \
 	    "ANSAI: al-app.service - RESOLVED"
 	check "the header was sent" box grep -rq "test-token-1" "$AL_REC"
+	local t
+	t=$(box ansai test-alert)
+	check "test-alert: slack sent" contains "$t" "slack    sent"
+	check "test-alert: webhook sent" contains "$t" "webhook  sent"
 
 	# The receivers go down: the alert waits in the spool.
+	box sh -c 'rm -f "$1"/req-*' sh "$AL_REC"
 	al_stop
 	al_kill_heal
 	local s

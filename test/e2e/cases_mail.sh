@@ -72,7 +72,27 @@ U
 	check "after flush: delivered" [ "$(ml_count)" -eq 2 ]
 	box ansai flush --now >/dev/null
 	check "a second flush sends nothing again" [ "$(ml_count)" -eq 2 ]
-	box ansai disable ml-app >/dev/null
+	# An escalation: the seed's FAILED subject, commands in the body.
+	unit ml-dead.service <<'U'
+[Service]
+ExecStart=/bin/sh -c 'echo "fatal: no database"; exit 1'
+U
+	box ansai enable ml-dead >/dev/null
+	box systemctl start ml-dead.service
+	wait_heals ml-dead.service 1 30
+	check "an escalation mail arrived" wait_for 10 sh -c "[ \"\$(\
+	    $TOP/test/box/box.sh run $BOX sh -c 'ls $ML_DIR/new | wc -l')\" \
+	    -ge 3 ]"
+	check "its subject is the seed's FAILED one" [ "$(ml_subject)" = \
+	    "❌ ANSAI: ml-dead.service - FAILED" ]
+	check "the body carries the commands for a human" box sh -c \
+	    'f=$(ls -t "$1"/new/* | head -n 1); /usr/bin/python3 -c "
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], \"rb\"))
+t = m.get_payload(decode=True).decode()
+sys.exit(0 if \"systemctl status ml-dead.service\" in t else 1)
+" "$f"' sh "$ML_DIR"
+	box ansai disable ml-dead ml-app >/dev/null
 	box systemctl stop ml-app.service
 	ml_stop
 }
