@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -381,6 +382,37 @@ struct job {
 	char text[AI_ANSWER_MAX];
 };
 
+static int
+token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("+/=_-.~%:", c) != NULL;
+}
+
+/* A journal line cut at its bound ends in the head of whatever was
+ * there, perhaps a token too short now for the secret detectors to
+ * know it: the word before each " [... N more bytes]" mark goes whole.
+ * In place; the text only shrinks or keeps its length. */
+static void
+cut_tails(char *text)
+{
+	static const char mark[] = " [... ";
+	static const char repl[] = "[CUT]";
+	char *p = text, *m, *w;
+
+	while ((m = strstr(p, mark)) != NULL) {
+		w = m;
+		while (w > p && token_char(w[-1]))
+			w--;
+		if (m - w >= (ptrdiff_t)sizeof repl) {
+			memcpy(w, repl, sizeof repl - 1);
+			memmove(w + sizeof repl - 1, m, strlen(m) + 1);
+			m = w + sizeof repl - 1;
+		}
+		p = m + sizeof mark - 1;
+	}
+}
+
 /* Redact the prompt with the built-in rules and [ai] redact patterns.
  * A pattern that no longer compiles stops the request: sending what it
  * was meant to hide is the one thing never to do. */
@@ -395,6 +427,8 @@ scrub(const struct conf_ai *ai, char *text, size_t *len, size_t cap,
 		str_fmt(why, wn, "%s; nothing was sent", err);
 		return -1;
 	}
+	cut_tails(text);
+	*len = strlen(text);
 	*len = redact(text, *len, cap, &x, count);
 	redact_extra_free(&x);
 	return 0;
@@ -549,6 +583,12 @@ ai_explain(const struct conf *c, const struct heal *h,
 			    "lacked the four sections");
 		}
 	}
+	/* Whatever came from the server is shown to people. */
+	text_scrub(out->failure);
+	text_scrub(out->sections.root_cause);
+	text_scrub(out->sections.why);
+	text_scrub(out->sections.fix);
+	text_scrub(out->sections.prevention);
 	explicit_bzero(j.key, sizeof j.key);
 	explicit_bzero(j.auth, sizeof j.auth);
 	free(j.prompt);

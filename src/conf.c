@@ -558,7 +558,7 @@ static const struct keydef {
 	{ SEC_HEAL, "state_dir", val_dir,
 	    offsetof(struct conf, state_dir), 0, 0 },
 	{ SEC_HEAL, "stabilize_sec", val_uint,
-	    offsetof(struct conf, stabilize_sec), 0, 3600 },
+	    offsetof(struct conf, stabilize_sec), 0, 600 },
 	{ SEC_HEAL, "journal_lines", val_uint,
 	    offsetof(struct conf, journal_lines), 0, 1000 },
 	{ SEC_HEAL, "keep_reports", val_uint,
@@ -576,7 +576,7 @@ static const struct keydef {
 	{ SEC_UNIT, "strategies", val_strats,
 	    offsetof(struct conf_unit, strategies), 0, 0 },
 	{ SEC_UNIT, "stabilize_sec", val_int,
-	    offsetof(struct conf_unit, stabilize_sec), 0, 3600 },
+	    offsetof(struct conf_unit, stabilize_sec), 0, 600 },
 	{ SEC_UNIT, "critical", val_bool,
 	    offsetof(struct conf_unit, critical), 0, 0 },
 	{ SEC_UNIT, "max_heals", val_int,
@@ -598,7 +598,7 @@ static const struct keydef {
 	{ SEC_AI, "key_file", val_dir,
 	    offsetof(struct conf, ai.key_file), 0, 0 },
 	{ SEC_AI, "timeout_sec", val_uint,
-	    offsetof(struct conf, ai.timeout_sec), 1, 300 },
+	    offsetof(struct conf, ai.timeout_sec), 1, 120 },
 	{ SEC_AI, "max_prompt_bytes", val_uint,
 	    offsetof(struct conf, ai.max_prompt_bytes), 1024, 262144 },
 	{ SEC_AI, "redact", val_pattern, offsetof(struct conf, ai), 0, 0 },
@@ -634,7 +634,7 @@ static const struct keydef {
 	{ SEC_MAIL, "from", val_addr, offsetof(struct conf, mail.from), 0, 0 },
 	{ SEC_MAIL, "to", val_addrs, offsetof(struct conf, mail.to), 0, 0 },
 	{ SEC_MAIL, "timeout_sec", val_uint,
-	    offsetof(struct conf, mail.timeout_sec), 1, 300 },
+	    offsetof(struct conf, mail.timeout_sec), 1, 120 },
 };
 
 /* One bit per key in conf.seen. */

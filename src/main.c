@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ struct ctx {
 	struct conf conf;
 	struct conf_errors errs;
 	int conf_broken;
+	char **argv;			/* ansai's own, for a re-exec */
 };
 
 static const char usage_text[] =
@@ -429,6 +431,36 @@ peak_rss(void)
 		logx(LOG_DEBUG, "peak RSS %ld KiB", strtol(p + 6, NULL, 10));
 }
 
+/*
+ * While this heal asked the model and sent its alerts, the unit may
+ * have failed again: systemd then merged that OnFailure= start into
+ * this still running job, and nobody else will heal it.  So look once
+ * more and, if it is down in a new run, start over as a fresh process
+ * (the rate limit bounds how often).  The lock goes with the exec.
+ */
+static void
+heal_again_if_down(struct heal *h, char **argv)
+{
+	struct svc_show s;
+	char why[256];
+
+	if (h->result != HEAL_HEALED || svc_query(h->unit, &s, why,
+	    sizeof why) < 0 || strcmp(s.active_state, "failed") != 0)
+		return;
+	logx(LOG_NOTICE, "%s: it failed again while this heal finished; "
+	    "healing again", h->unit);
+	/* The MONITOR_* variables describe the first failure. */
+	unsetenv("MONITOR_SERVICE_RESULT");
+	unsetenv("MONITOR_EXIT_CODE");
+	unsetenv("MONITOR_EXIT_STATUS");
+	unsetenv("MONITOR_INVOCATION_ID");
+	if (h->lock_fd >= 0)
+		close(h->lock_fd);
+	fflush(stdout);
+	execv("/proc/self/exe", argv);
+	log_errno(LOG_ERR, "%s: cannot start the next heal", h->unit);
+}
+
 static int
 cmd_heal(struct ctx *c, int argc, char **argv)
 {
@@ -470,6 +502,7 @@ cmd_heal(struct ctx *c, int argc, char **argv)
 	}
 	recorded = record(&h);
 	tell(&c->conf, &h);
+	heal_again_if_down(&h, c->argv);
 	switch (h.result) {
 	case HEAL_HEALED:
 		return recorded < 0 ? EXIT_CANT_WRITE : EXIT_OK;
@@ -885,6 +918,7 @@ main(int argc, char **argv)
 	size_t k;
 	int i, r;
 
+	c.argv = argv;
 	c.conf_path = CONF_DEFAULT_PATH;
 	if (env != NULL && *env != '\0') {
 		c.conf_path = env;

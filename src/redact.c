@@ -32,6 +32,7 @@
 #include "redact.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MARK_LEN	(sizeof REDACT_MARK - 1)
@@ -146,7 +147,9 @@ secret_key(const char *s, size_t n)
 		"password", "passwd", "passphrase", "secret", "token",
 		"api_key", "apikey", "access_key", "secret_key",
 		"private_key", "credential", "credentials", "session_id",
-		"sessionid",
+		"sessionid", "privatekey", "secretkey", "accesskey",
+		"auth_key", "subscription_key", "signing_key",
+		"encryption_key", "master_key", "client_key",
 	};
 	char norm[64];
 	size_t i, k = 0;
@@ -179,6 +182,10 @@ secret_key(const char *s, size_t n)
 			return KEY_PLAIN;
 	/* "pass" and "pwd" only as a whole last part: db_pass, but not
 	 * bypass; and not PWD, the working directory. */
+	/* WiFi pre-shared keys, Docker's "auth" (base64 of user:pass). */
+	if (strcmp(norm, "psk") == 0 || strcmp(norm, "auth") == 0 ||
+	    ends_with(norm, k, "_psk"))
+		return KEY_PLAIN;
 	if (strcmp(norm, "pass") == 0 || strcmp(norm, "pw") == 0 ||
 	    ends_with(norm, k, "_pass") || ends_with(norm, k, "_pw") ||
 	    ends_with(norm, k, "_pwd"))
@@ -778,6 +785,61 @@ redact_extra_init(struct redact_extra *x)
 	memset(x, 0, sizeof *x);
 }
 
+/*
+ * musl's regex engine does not backtrack, but it compiles a bounded
+ * repeat by copying its operand: (a{1,255}){1,255} took gigabytes and
+ * seconds, before any restart, on a router.  So a count over
+ * REDACT_REPEAT_MAX is refused, and so is any repeat applied to a group
+ * that itself holds a repeat (nesting multiplies the copies).
+ */
+#define REDACT_REPEAT_MAX 20
+
+static int
+costly(const char *p, char *err, size_t en)
+{
+	int inner[16] = { 0 };	/* per open group: holds a repeat */
+	int depth = 0, closed_rep = 0;
+	size_t i;
+
+	for (i = 0; p[i]; i++) {
+		char c = p[i];
+		int quant = c == '*' || c == '+' || c == '?' || c == '{';
+
+		if (c == '\\' && p[i + 1]) {
+			i++;
+			closed_rep = 0;
+			continue;
+		}
+		if (c == '{') {
+			unsigned long a = strtoul(p + i + 1, NULL, 10);
+			const char *comma = strchr(p + i, ',');
+			const char *end = strchr(p + i, '}');
+
+			if (a > REDACT_REPEAT_MAX || (comma && end &&
+			    comma < end && comma[1] != '}' &&
+			    strtoul(comma + 1, NULL, 10) > REDACT_REPEAT_MAX)) {
+				str_fmt(err, en, "a repeat count over %d is "
+				    "too costly for a redact pattern",
+				    REDACT_REPEAT_MAX);
+				return 1;
+			}
+		}
+		if (quant && closed_rep) {
+			str_copy(err, en, "a repeat of a group that holds a "
+			    "repeat is too costly for a redact pattern");
+			return 1;
+		}
+		if (quant && depth > 0)
+			inner[depth < 16 ? depth : 15] = 1;
+		closed_rep = 0;
+		if (c == '(' && depth < 15)
+			inner[++depth] = 0;
+		else if (c == ')' && depth > 0)
+			closed_rep = inner[depth--];
+	}
+	return 0;
+}
+
 int
 redact_extra_add(struct redact_extra *x, const char *pattern, char *err,
     size_t en)
@@ -805,6 +867,8 @@ redact_extra_add(struct redact_extra *x, const char *pattern, char *err,
 		}
 		i++;
 	}
+	if (costly(pattern, err, en))
+		return -1;
 	r = regcomp(&x->re[x->n], pattern, REG_EXTENDED | REG_ICASE);
 	if (r != 0) {
 		char msg[128];

@@ -296,6 +296,26 @@ utf8_scrub(char *s)
 	}
 }
 
+void
+text_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t left = strlen(s), k, i;
+
+	while (left > 0) {
+		k = utf8_len(p, left);
+		if (k == 0 || (k == 1 && ((*p < 0x20 && *p != '\n' &&
+		    *p != '\t') || *p == 0x7f)) ||
+		    (k == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+			for (i = 0; i < (k ? k : 1); i++)
+				p[i] = '?';
+			k = k ? k : 1;
+		}
+		p += k;
+		left -= k;
+	}
+}
+
 int64_t
 mono_ms(void)
 {

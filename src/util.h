@@ -71,6 +71,11 @@ size_t utf8_len(const unsigned char *p, size_t left);
  * data", which `journalctl` then does not show. */
 void utf8_scrub(char *s);
 
+/* For text from outside (a model, a server) shown in a terminal or a
+ * report: C0 controls but newline and tab, DEL, the C1 controls and
+ * bytes that are not valid UTF-8 become '?'.  In place. */
+void text_scrub(char *s);
+
 /* Milliseconds and microseconds on CLOCK_MONOTONIC, the clock systemd
  * uses for its *TimestampMonotonic properties. */
 int64_t mono_ms(void);

@@ -175,7 +175,7 @@ START_TEST(check_bad_heal)
 		"3: section header '[heal' lacks its closing ']'",
 		"6: state_dir: 'var/lib/ansai' is not an absolute path",
 		"7: stabilize_sec: '3601' is not a whole number from 0 to "
-		    "3600",
+		    "600",
 		"8: duplicate key 'stabilize_sec'",
 		"9: journal_lines: '-1' is not a whole number from 0 to 1000",
 		"10: keep_reports: '0' is not a whole number from 1 to 100000",
@@ -236,9 +236,9 @@ START_TEST(check_bad_values)
 		"5: journal_lines: '12abc' is not a whole number from 0 to "
 		    "1000",
 		"6: stabilize_sec: '99999999999999999999999' is not a whole "
-		    "number from 0 to 3600",
+		    "number from 0 to 600",
 		"8: strategies: strategy 'port' listed twice",
-		"9: stabilize_sec: '-1' is not a whole number from 0 to 3600",
+		"9: stabilize_sec: '-1' is not a whole number from 0 to 600",
 		"10: critical: 'YES' is not yes or no",
 		"11: port: '65536' is not a whole number from 1 to 65535",
 		"13: strategies: unknown strategy "

@@ -450,6 +450,71 @@ START_TEST(check_extra_conf)
 }
 END_TEST
 
+/* Patterns whose compilation would cost gigabytes in musl (bounded
+ * repeats are copied) are refused before regcomp ever sees them. */
+START_TEST(check_extra_costly)
+{
+	static const char *const bad[] = {
+		"(a{1,150}){1,150}", "((a{0,200}){0,200}){0,200}", "(a+)+",
+		"x{21}", "y{1,21}", "(ab*)*", "((x)+)?",
+	};
+	static const char *const good[] = {
+		"ACME-[0-9]{6}", "sk-[a-z0-9]{20}", "(foo|bar)+", "a{2,}",
+		"\\{99\\}", "x{0,20}",
+	};
+	struct redact_extra x;
+	char err[160];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		redact_extra_init(&x);
+		ck_assert_msg(redact_extra_add(&x, bad[i], err, sizeof err) < 0,
+		    "accepted %s", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err, "too costly"));
+		redact_extra_free(&x);
+	}
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		redact_extra_init(&x);
+		ck_assert_msg(redact_extra_add(&x, good[i], err, sizeof err)
+		    == 0, "refused %s: %s", good[i], err);
+		redact_extra_free(&x);
+	}
+}
+END_TEST
+
+/* Key names found missing in review: camelCase, *_key, psk, auth. */
+START_TEST(check_more_keys)
+{
+	static const char *const in[] = {
+		"{\"privateKey\":\"pkVALUE123\"}",
+		"{\"secretKey\":\"skVALUE123\",\"accessKey\":\"akVALUE123\"}",
+		"ENCRYPTION_KEY=encVALUE123",
+		"SIGNING_KEY=sigVALUE123",
+		"psk=\"MyWifiPSKpass1\"",
+		"{\"auth\":\"dXNlcjpodW50ZXIy\"}",
+		"Ocp-Apim-Subscription-Key: subVALUE123",
+	};
+	static const char *const secret[] = {
+		"pkVALUE123", "skVALUE123", "encVALUE123", "sigVALUE123",
+		"MyWifiPSKpass1", "dXNlcjpodW50ZXIy", "subVALUE123",
+	};
+	char line[512];
+	unsigned count;
+	size_t i;
+
+	for (i = 0; i < sizeof in / sizeof in[0]; i++) {
+		snprintf(line, sizeof line, "%s\n", in[i]);
+		redact(line, strlen(line), sizeof line, NULL, &count);
+		ck_assert_msg(strstr(line, secret[i]) == NULL, "kept: %s", line);
+		ck_assert_uint_ge(count, 1);
+	}
+	/* akVALUE123 too, in the same line. */
+	snprintf(line, sizeof line, "%s\n", in[1]);
+	redact(line, strlen(line), sizeof line, NULL, &count);
+	ck_assert(strstr(line, "akVALUE123") == NULL);
+}
+END_TEST
+
 START_TEST(check_note)
 {
 	char s[128];
@@ -726,6 +791,8 @@ redact_suite(void)
 	tcase_add_test(tc, check_hostile);
 	tcase_add_test(tc, check_fuzz_planted);
 	tcase_add_test(tc, check_fuzz_random);
+	tcase_add_test(tc, check_extra_costly);
+	tcase_add_test(tc, check_more_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -94,7 +94,7 @@ C
 expect 78 "broken config" "$BIN" -c "$T/bad.conf" check
 B="$T/bad.conf"
 has err "$B:2: 'stray' outside any section" "key before a section"
-has err "$B:4: stabilize_sec: 'soon' is not a whole number from 0 to 3600" \
+has err "$B:4: stabilize_sec: 'soon' is not a whole number from 0 to 600" \
     "bad number"
 has err "$B:5: journal_lines: '5000' is not a whole number from 0 to 1000" \
     "out of range"

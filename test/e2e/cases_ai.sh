@@ -224,6 +224,31 @@ t_ai_silent_model() {
 	ai_end
 }
 
+# systemd merges an OnFailure= start into a heal still running, here
+# one waiting on a silent model: ansai must look again when it is done
+# and heal the new failure itself.
+t_ai_fails_during_model_wait() {
+	begin "ai: a failure while the model is waited on is healed too"
+	ai_begin
+	ai_conf 6
+	ai_mode silent
+	local n
+	n=$(history_count a-flask.service)
+	box systemctl kill -s KILL a-flask.service
+	# Healed in well under a second; the model keeps the heal busy.
+	wait_for 10 ai_http_ok
+	sleep 1
+	box systemctl kill -s KILL a-flask.service
+	check "two heals are recorded" wait_heals a-flask.service $((n + 2)) 60
+	check "the second is healed too" [ "$(hfield "$(last_history \
+	    a-flask.service)" 4)" = healed ]
+	check "the app answers" wait_for 10 ai_http_ok
+	check "journal: it says it healed again" contains "$(box journalctl \
+	    -t ansai-self-heal --no-pager -o cat)" \
+	    "a-flask.service: it failed again while this heal finished"
+	ai_end
+}
+
 t_ai_analyze() {
 	begin "ai: ansai analyze prints the model's four sections"
 	ai_begin
