@@ -3,8 +3,9 @@
 a generic webhook, for ansai's tests (test/check_notify.c).
 
     /usr/bin/python3 fake_hooks.py --dir DIR [--host 127.0.0.1|::1]
+        [--cert CERT --key KEY]
 
-Serves plain HTTP on one loopback address only, on a port the kernel
+Serves plain HTTP (HTTPS with --cert) on one loopback address only, on a port the kernel
 picks, written to DIR/port once listening.  Every request is recorded
 before it is answered: DIR/req-NNNN.json (method, path, headers in
 order) and DIR/req-NNNN.body (the body as received).
@@ -133,10 +134,18 @@ def main():
     ap.add_argument("--dir", required=True)
     ap.add_argument("--host", default="127.0.0.1",
                     choices=["127.0.0.1", "::1"])
+    # HTTPS with the tests' own certificate (test/tls/mkcerts.sh).
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
     args = ap.parse_args()
     Server.address_family = (socket.AF_INET6 if args.host == "::1"
                              else socket.AF_INET)
     srv = Server((args.host, 0), Handler)
+    if args.cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.cert, args.key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.rec_dir = args.dir
     write_atomic(os.path.join(args.dir, "port"),
                  ("%d\n" % srv.server_address[1]).encode())

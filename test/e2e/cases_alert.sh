@@ -5,11 +5,12 @@
 
 AL_REC=/run/fake-hooks
 
+# al_start [--cert CERT --key KEY]
 al_start() {
 	box rm -rf "$AL_REC"
 	box mkdir -m 0700 "$AL_REC"
 	box systemd-run --quiet --unit=fake-hooks.service /usr/bin/python3 \
-	    /usr/local/lib/fake_hooks.py --dir "$AL_REC"
+	    /usr/local/lib/fake_hooks.py --dir "$AL_REC" "$@"
 	wait_for 10 box test -s "$AL_REC/port"
 	AL_PORT=$(box cat "$AL_REC/port" | tr -d '\n')
 }
@@ -101,6 +102,36 @@ U
 	before=$(al_count)
 	box ansai flush --now >/dev/null
 	check "flush does not retry the dead one" [ "$(al_count)" -eq "$before" ]
+	# The same over HTTPS, verified against the tests' own CA.
+	local certs
+	al_stop
+	certs=$(mktemp -d /tmp/ansai-e2e-certs.XXXXXX)
+	sh "$TOP/test/tls/mkcerts.sh" "$certs" >/dev/null 2>&1
+	for f in ca.crt good.crt good.key; do
+		"$TOP/test/box/box.sh" cp "$BOX" "$certs/$f" "/etc/ansai-al/$f"
+	done
+	rm -rf "$certs"
+	al_start --cert /etc/ansai-al/good.crt --key /etc/ansai-al/good.key
+	conf <<C
+[heal]
+stabilize_sec = 1
+[tls]
+ca_file = /etc/ansai-al/ca.crt
+[slack]
+url = https://localhost:$AL_PORT/slack-ok/T000/B000/secretpart
+[webhook]
+url = https://localhost:$AL_PORT/hook-200/hookkey
+C
+	al_kill_heal
+	check "https: both channels got the alert" wait_for 10 sh -c "[ \
+	    \"\$($TOP/test/box/box.sh run $BOX sh -c 'ls $AL_REC/req-*.body \
+	    2>/dev/null | wc -l')\" -ge 2 ]"
+	check "https: the webhook JSON arrived" contains "$(al_bodies)" \
+	    '"unit":"al-app.service"'
+	s=$(box ansai status)
+	# Only the webhook's earlier dead entry may remain.
+	check "https: nothing pending in the spool" contains "$s" \
+	    "alert spool: 0 pending, 1 dead"
 	box ansai disable al-app >/dev/null
 	box systemctl stop al-app.service
 	al_stop
