@@ -96,3 +96,66 @@ sys.exit(0 if \"systemctl status ml-dead.service\" in t else 1)
 	box systemctl stop ml-app.service
 	ml_stop
 }
+
+# The seed's scenario with alerts: the Flask app crashes with mail and
+# Slack configured; the mail server greylists (450 on RCPT), so the
+# mail waits in the spool while Slack has it at once; a later flush,
+# once the server lets it through, delivers the mail once.
+t_mail_flask_greylisted() {
+	begin "alerts: Flask crash, Slack at once, greylisted mail on a later flush"
+	"$TOP/test/box/box.sh" cp "$BOX" "$TOP/test/smtp/greylist.py" \
+	    /usr/local/lib/greylist.py
+	"$TOP/test/box/box.sh" cp "$BOX" "$TOP/test/alert/fake_hooks.py" \
+	    /usr/local/lib/fake_hooks.py
+	box rm -rf /run/greylist
+	box mkdir -m 0700 /run/greylist
+	box systemd-run --quiet --unit=greylist.service /usr/bin/python3 \
+	    /usr/local/lib/greylist.py --dir /run/greylist --port 2526
+	al_start
+	conf <<C
+[heal]
+stabilize_sec = 1
+[unit ml-flask]
+port = 5320
+[mail]
+server = 127.0.0.1
+port = 2526
+tls = none
+from = ansai@box.example
+to = oncall@example.org
+timeout_sec = 5
+[slack]
+url = http://127.0.0.1:$AL_PORT/slack-ok/T000/B000/secretpart
+C
+	unit ml-flask.service <<'U'
+[Service]
+Environment=PORT=5320
+ExecStart=/usr/bin/python3 /usr/local/lib/flask_app.py
+U
+	box systemctl start ml-flask.service
+	wait_for 20 box curl -fsS --max-time 1 http://127.0.0.1:5320/ >/dev/null
+	box ansai enable ml-flask >/dev/null
+	box systemctl kill -s KILL ml-flask.service
+	check "healed" wait_heals ml-flask.service 1 30
+	check "Flask answers again" box curl -fsS --max-time 2 \
+	    http://127.0.0.1:5320/ -o /dev/null
+	check "slack had it at once" wait_for 10 sh -c "[ \"\$(\
+	    $TOP/test/box/box.sh run $BOX sh -c 'ls $AL_REC/req-*.body | wc -l')\" \
+	    -ge 1 ]"
+	check "the greylisted mail waits in the spool" contains \
+	    "$(box ansai status)" "1 pending"
+	check "nothing delivered yet" [ "$(box sh -c 'ls /run/greylist/*.eml \
+	    2>/dev/null | wc -l')" -eq 0 ]
+	box touch /run/greylist/open
+	box ansai flush --now >/dev/null
+	check "delivered on the later flush" [ "$(box sh -c \
+	    'ls /run/greylist/*.eml 2>/dev/null | wc -l')" -eq 1 ]
+	box ansai flush --now >/dev/null
+	check "and only once" [ "$(box sh -c 'ls /run/greylist/*.eml \
+	    2>/dev/null | wc -l')" -eq 1 ]
+	check "the mail names the unit" box grep -q "ml-flask.service" \
+	    /run/greylist/msg-1.eml
+	box ansai disable ml-flask >/dev/null
+	box systemctl stop ml-flask.service greylist.service
+	al_stop
+}
