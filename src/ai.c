@@ -6,6 +6,7 @@
 #include "json.h"
 #include "log.h"
 #include "redact.h"
+#include "tcp.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -355,20 +356,6 @@ server_words(const char *body, size_t len, char *out, size_t n)
 
 /* An address literal of the loopback network, or the name localhost;
  * never a name that merely starts like one (127.example.com). */
-static int
-is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (strcmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	return inet_pton(AF_INET6, host, &a6) == 1 &&
-	    IN6_IS_ADDR_LOOPBACK(&a6);
-}
-
 struct job {
 	const struct conf *c;
 	struct http_url url;
@@ -485,7 +472,7 @@ prepare(struct job *j, const struct heal *h, const struct analysis *b,
 	}
 	plen = ai_prompt(h, b, j->prompt, cap + 1);
 	out->redaction_skipped = ai->skip_redaction &&
-	    ai->provider == AI_OLLAMA && is_loopback(j->url.host);
+	    ai->provider == AI_OLLAMA && tcp_host_is_loopback(j->url.host);
 	if (!out->redaction_skipped && scrub(ai, j->prompt, &plen, cap + 1,
 	    &out->redacted, out->failure, sizeof out->failure) < 0)
 		return -1;

@@ -76,4 +76,9 @@ int tcp_write_all(struct tcp_conn *c, const void *buf, size_t len);
 /* Close the socket if open; safe on NULL and to call twice. */
 void tcp_close(struct tcp_conn *c);
 
+/* Is host "localhost" (any case) or a loopback address: 127.0.0.0/8,
+ * ::1, or ::ffff:127.x.y.z?  Names other than localhost are not
+ * resolved: "127.evil.example" is not loopback. */
+int tcp_host_is_loopback(const char *host);
+
 #endif
