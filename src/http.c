@@ -783,17 +783,6 @@ status_line(struct http_resp *r)
 	return HTTP_MORE;
 }
 
-static int
-hex_val(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* chunk-size [ BWS ";" extensions ]; extensions are ignored. */
 static int
 chunk_size_line(struct http_resp *r)
@@ -802,11 +791,11 @@ chunk_size_line(struct http_resp *r)
 	size_t n = r->line_len, i;
 	uint64_t v = 0;
 
-	for (i = 0; i < n && hex_val(s[i]) >= 0; i++) {
+	for (i = 0; i < n && hex_digit(s[i]) >= 0; i++) {
 		if (v > UINT64_MAX >> 4)
 			return fail(r, HTTP_E_PROTOCOL,
 			    "chunk size too large");
-		v = v << 4 | (uint64_t)hex_val(s[i]);
+		v = v << 4 | (uint64_t)hex_digit(s[i]);
 	}
 	while (i > 0 && i < n && is_ows(s[i]))
 		i++;
@@ -1303,7 +1292,7 @@ url_host(struct http_url *u, const char *a, size_t n, const char **port)
 	if (hn >= sizeof u->host)
 		return HTTP_URL_TOOLONG;
 	for (i = 0; i < hn; i++) {
-		if (v6 ? hex_val(h[i]) < 0 && h[i] != ':' && h[i] != '.'
+		if (v6 ? hex_digit(h[i]) < 0 && h[i] != ':' && h[i] != '.'
 		    : !host_char(h[i]))
 			return HTTP_URL_HOST;
 		u->host[i] = lower(h[i]);

@@ -371,18 +371,6 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* At "\\": one escape of the string. */
 static int
 check_escape(struct parser *p)
@@ -402,7 +390,7 @@ check_escape(struct parser *p)
 	for (i = 1; i <= 4; i++) {
 		if (p->pos + i >= p->len)
 			return -1;	/* the string is unterminated */
-		if (hex_val(p->s[p->pos + i]) < 0)
+		if (hex_digit(p->s[p->pos + i]) < 0)
 			return fail(p, at, "bad \\u escape");
 	}
 	p->pos += 5;
@@ -632,7 +620,7 @@ hex4(const char *s, size_t i)
 	unsigned v = 0, k;
 
 	for (k = 0; k < 4; k++)
-		v = v << 4 | (unsigned)hex_val(s[i + k]);
+		v = v << 4 | (unsigned)hex_digit(s[i + k]);
 	return v;
 }
 
@@ -669,7 +657,7 @@ is_u_escape(const char *s, size_t len, size_t i)
 	if (len - i < 6 || s[i] != '\\' || s[i + 1] != 'u')
 		return 0;
 	for (k = 2; k < 6; k++)
-		if (hex_val(s[i + k]) < 0)
+		if (hex_digit(s[i + k]) < 0)
 			return 0;
 	return 1;
 }

@@ -9,6 +9,7 @@
  * newcomer.
  */
 #include "port.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -158,18 +159,6 @@ read_small(int dfd, const char *name, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly n (1..16) hex digits; no sign, no prefix, no spaces. */
 static int
 parse_hex(const char *s, size_t n, uint64_t *v)
@@ -181,7 +170,7 @@ parse_hex(const char *s, size_t n, uint64_t *v)
 	if (n == 0 || n > 16)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((d = hexval((unsigned char)s[i])) < 0)
+		if ((d = hex_digit(s[i])) < 0)
 			return -1;
 		x = x << 4 | (uint64_t)d;
 	}

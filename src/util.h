@@ -76,6 +76,9 @@ void utf8_scrub(char *s);
  * bytes that are not valid UTF-8 become '?'.  In place. */
 void text_scrub(char *s);
 
+/* The value of hex digit c (either case), or -1. */
+int hex_digit(int c);
+
 /* Milliseconds and microseconds on CLOCK_MONOTONIC, the clock systemd
  * uses for its *TimestampMonotonic properties. */
 int64_t mono_ms(void);
